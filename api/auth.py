@@ -1,0 +1,59 @@
+"""API-key authentication and role checks, as FastAPI dependencies.
+
+Keys come in `Authorization: Bearer <key>` or `X-API-Key: <key>`. `admin` may use every route.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from api.services import Services
+from core.errors import AuthError, PermissionDenied
+from core.keys import Principal, verify_key
+from core.settings import Role
+
+
+def services(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc
+
+
+def db_session(svc: Services = Depends(services)) -> Iterator[Session]:
+    with svc.sessions() as session, session.begin():
+        yield session
+
+
+def _presented_key(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.headers.get("x-api-key") or None
+
+
+def principal(request: Request, svc: Services = Depends(services)) -> Principal:
+    presented = _presented_key(request)
+    if presented is None:
+        raise AuthError("missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+    with svc.sessions() as session:
+        who = verify_key(session, presented)
+    # read by the audit middleware: who called, never the secret
+    request.state.api_key_id = who.key_id
+    request.state.role = who.role
+    return who
+
+
+def require_role(*roles: Role) -> Callable[..., Principal]:
+    allowed = set(roles) | {"admin"}
+
+    def check(who: Principal = Depends(principal)) -> Principal:
+        if who.role not in allowed:
+            raise PermissionDenied(f"role '{who.role}' may not use this route; allowed: {', '.join(sorted(allowed))}")
+        return who
+
+    return check
+
+
+any_role = require_role("agent", "analyst", "sales_lead")

@@ -1,0 +1,66 @@
+"""`cxloop demo`: run the demo flow with a progress display, print where to look, then serve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from core.errors import ConfigError
+from core.settings import Settings
+
+QUESTIONS = [
+    "How often should the water purifier filter be replaced?",
+    "空气炸锅的保修期是多久？",
+]
+
+
+def run(settings: Settings, *, serve: bool) -> dict[str, Any]:
+    from flows.runtime import configure_prefect
+
+    if not (settings.demo_dir / "docs").is_dir():
+        raise ConfigError(
+            f"demo corpus not found at {settings.demo_dir.resolve()}; run from the repository root "
+            "or set CXLOOP_DEMO_DIR"
+        )
+    configure_prefect(settings)
+    from flows.demo import STAGES, demo_flow
+
+    console = Console()
+    labels = dict(STAGES)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
+    ) as progress:
+        bar = progress.add_task("Starting Prefect (first run creates its database, ~15 s)", total=len(STAGES))
+        order = [name for name, _ in STAGES]
+
+        def report(stage: str, _result: Any) -> None:
+            progress.console.print(f"[green]✓[/green] {labels[stage]}")
+            nxt = order.index(stage) + 1
+            progress.update(bar, advance=1, description=labels[order[nxt]] if nxt < len(order) else "Done")
+
+        results: dict[str, Any] = demo_flow(settings, QUESTIONS, report=report)
+    _summary(console, settings, results)
+    if serve:
+        from cli.main import serve_api
+
+        serve_api(settings)
+    return results
+
+
+def _summary(console: Console, settings: Settings, results: dict[str, Any]) -> None:
+    corpus = results["corpus"]
+    console.print("\n[bold]cxloop demo finished[/bold]")
+    console.print(f"  database      {results['database']}")
+    console.print(f"  vector store  {settings.chroma_path.resolve()}")
+    console.print("  corpus        " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in corpus.items()))
+    call = results["sample_call"]
+    if call.get("file"):
+        console.print(f"  sample call   {call['file']} ({call['language']}): {call['text']}")
+    for hit in results["search"]:
+        console.print(f"  search        {hit['question']} -> {hit['top_document']}")
+    url = f"http://{settings.api.host}:{settings.api.port}"
+    console.print(f"\n  API           {url}  (docs at {url}/docs; /healthz needs no key)")
+    console.print(f"  keys          {(settings.data_dir / 'demo-keys.json').resolve()}")
+    console.print(f"  try           curl -H 'Authorization: Bearer {results['keys']['analyst']}' {url}/readyz")

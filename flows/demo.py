@@ -1,0 +1,144 @@
+"""The demo flow: every stage that exists, run over the bundled demo corpus.
+
+Each stage is a Prefect task wrapping a plain function; later stages (ingest, classify, Andon, reports) are
+added here as they land.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+
+from core.db import engine_for, migrate, session_factory, transaction
+from core.settings import Settings
+
+
+@task(name="prepare-store")
+def prepare_store(settings: Settings) -> str:
+    engine = engine_for(settings)
+    migrate(engine)
+    engine.dispose()
+    return settings.database_url.split("@")[-1]
+
+
+@task(name="demo-keys")
+def demo_keys(settings: Settings) -> dict[str, str]:
+    """One key per role, kept in the data folder so re-running the demo reuses them."""
+    import json
+
+    from core.keys import create_key, verify_key
+    from core.settings import ROLES
+
+    path = settings.data_dir / "demo-keys.json"
+    sessions = session_factory(engine_for(settings))
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+        try:
+            with sessions() as session:
+                for secret in stored.values():
+                    verify_key(session, secret)
+            return stored
+        except Exception:
+            pass  # stale file (database was reset): issue new keys
+    with transaction(sessions) as session:
+        issued: dict[str, str] = {role: create_key(session, role=role, name=f"demo-{role}").secret for role in ROLES}
+    path.write_text(json.dumps(issued, indent=2))
+    path.chmod(0o600)
+    return issued
+
+
+@task(name="prepare-models")
+def prepare_models(settings: Settings) -> dict[str, str]:
+    from core.ml.asr import prepare_packaged_whisper_base
+    from core.ml.embedders import load_embedder
+
+    folder = prepare_packaged_whisper_base(settings.model_cache_dir)
+    embedder = load_embedder(settings)
+    return {"asr": str(folder), "embedder": f"{embedder.name} (dim {embedder.dim})"}
+
+
+def corpus_inventory(demo_dir: Path) -> dict[str, int]:
+    """Counts of what the demo corpus holds, by kind."""
+    import csv
+
+    def conversations(path: Path, key: str) -> int:
+        if not path.exists():
+            return 0
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return len({row[key] for row in csv.DictReader(fh)})
+
+    return {
+        "documents": sum(1 for p in (demo_dir / "docs").rglob("*") if p.suffix in {".md", ".txt", ".html"}),
+        "chats": conversations(demo_dir / "chats" / "chats.csv", "conversation_id"),
+        "work_orders": conversations(demo_dir / "work_orders" / "work_orders.csv", "order_id"),
+        "sales_conversations": conversations(demo_dir / "sales" / "sales.csv", "conversation_id"),
+        "calls": sum(1 for _ in (demo_dir / "calls").glob("*.ogg")),
+    }
+
+
+@task(name="corpus-inventory")
+def inventory(settings: Settings) -> dict[str, int]:
+    return corpus_inventory(settings.demo_dir)
+
+
+@task(name="transcribe-sample-call")
+def transcribe_sample(settings: Settings) -> dict[str, Any]:
+    from core.ml.asr import load_transcriber
+
+    calls = sorted((settings.demo_dir / "calls").glob("*.ogg"))
+    if not calls:
+        return {"file": None, "text": ""}
+    transcript = load_transcriber(settings).transcribe(calls[0])
+    return {"file": calls[0].name, "language": transcript.language, "text": transcript.text[:160]}
+
+
+@task(name="semantic-search-probe")
+def search_probe(settings: Settings, questions: list[str]) -> list[dict[str, str]]:
+    """Embed the demo documents' opening text into Chroma and look up each question: proves the vector path."""
+    from core.ml.embedders import load_embedder
+    from core.vectors import collection_name, get_collection, make_chroma_client
+
+    docs = sorted(p for p in (settings.demo_dir / "docs").rglob("*.md"))
+    if not docs:
+        return []
+    embedder = load_embedder(settings)
+    collection = get_collection(make_chroma_client(settings), collection_name(settings, "probe", embedder), embedder)
+    texts = [p.read_text(encoding="utf-8")[:1500] for p in docs]
+    ids = [str(p.relative_to(settings.demo_dir)) for p in docs]
+    collection.upsert(ids=ids, embeddings=embedder.embed(texts, kind="passage"), documents=texts)
+    hits = collection.query(query_embeddings=embedder.embed(questions, kind="query"), n_results=1)
+    return [{"question": q, "top_document": h[0]} for q, h in zip(questions, hits["ids"], strict=True)]
+
+
+Report = Callable[[str, Any], None]
+
+STAGES = (
+    ("database", "Create or upgrade the database"),
+    ("keys", "Issue demo API keys"),
+    ("models", "Prepare packaged models"),
+    ("corpus", "Count the demo corpus"),
+    ("sample_call", "Transcribe a demo call"),
+    ("search", "Semantic search over demo documents"),
+)
+
+
+@flow(name="demo", validate_parameters=False, log_prints=False)
+def demo_flow(settings: Settings, questions: list[str], report: Report | None = None) -> dict[str, Any]:
+    """Run the stages in order; `report(stage, result)` is called after each (the CLI draws progress)."""
+    steps: dict[str, Callable[[], Any]] = {
+        "database": lambda: prepare_store(settings),
+        "keys": lambda: demo_keys(settings),
+        "models": lambda: prepare_models(settings),
+        "corpus": lambda: inventory(settings),
+        "sample_call": lambda: transcribe_sample(settings),
+        "search": lambda: search_probe(settings, questions),
+    }
+    results: dict[str, Any] = {}
+    for stage, _label in STAGES:
+        results[stage] = steps[stage]()
+        if report is not None:
+            report(stage, results[stage])
+    return results
