@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from api.audit import AuditMiddleware
 from api.errors import install_error_handlers
-from api.routes import admin, health
+from api.routes import admin, assist, conversations, health, ingest, insights, knowledge
 from api.services import Services
 from core import __version__
 from core.db import migrate
@@ -38,5 +38,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_migratio
     install_error_handlers(app)
     app.add_middleware(AuditMiddleware)
     app.include_router(health.router)
-    app.include_router(admin.router)
+    for module in (admin, ingest, conversations, assist, knowledge, insights):
+        app.include_router(module.router)
     return app

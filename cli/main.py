@@ -9,6 +9,9 @@ from typing import Annotated
 import typer
 
 from cli import demo as demo_cmd
+from cli import ingest as ingest_cmd
+from cli import insights as insights_cmd
+from cli import kb as kb_cmd
 from cli import keys as keys_cmd
 from cli import models as models_cmd
 from cli.errors import run_edge
@@ -23,6 +26,9 @@ app = typer.Typer(
 )
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(models_cmd.app, name="models")
+app.add_typer(ingest_cmd.app, name="ingest")
+app.add_typer(kb_cmd.app, name="kb")
+app.add_typer(insights_cmd.app, name="insights")
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default: ./data or CXLOOP_DATA_DIR).")]
 

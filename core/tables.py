@@ -169,3 +169,12 @@ class ApiKeyRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# --- ingest (issue 3) -------------------------------------------------------------------------------------------
+
+
+# --- knowledge (issue 4) ----------------------------------------------------------------------------------------
+
+
+# --- insights (issue 5) -----------------------------------------------------------------------------------------
