@@ -29,6 +29,7 @@ app.add_typer(models_cmd.app, name="models")
 app.add_typer(ingest_cmd.app, name="ingest")
 app.add_typer(kb_cmd.app, name="kb")
 app.add_typer(insights_cmd.app, name="insights")
+app.command("search")(ingest_cmd.search_command)
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default: ./data or CXLOOP_DATA_DIR).")]
 

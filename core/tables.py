@@ -174,6 +174,66 @@ class ApiKeyRow(Base):
 # --- ingest (issue 3) -------------------------------------------------------------------------------------------
 
 
+class SourceFileRow(Base):
+    """One input file as last seen: an unchanged file (same sha256) is skipped as a whole on re-runs."""
+
+    __tablename__ = "source_files"
+
+    uri: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # complete | quarantined
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    run_id: Mapped[str | None] = mapped_column(String(36))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class SourceLedgerRow(Base):
+    """One conversation-sized unit of input, keyed by its stable id; its content hash makes re-runs idempotent."""
+
+    __tablename__ = "source_ledger"
+
+    unit_key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    source_uri: Mapped[str] = mapped_column(String(1024))
+    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(128), index=True)
+    rows: Mapped[int] = mapped_column(Integer, default=1)
+    run_id: Mapped[str | None] = mapped_column(String(36))
+    indexed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class QuarantineRow(Base):
+    """Input that could not be used, with the reason; the excerpt is masked."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    source_uri: Mapped[str] = mapped_column(String(1024))
+    locator: Mapped[str] = mapped_column(String(128))  # "file", "row 17", "line 4"
+    reason: Mapped[str] = mapped_column(Text)
+    excerpt: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class IngestRunRow(Base):
+    """One ingest run (CLI, flow or API job) and its accounting."""
+
+    __tablename__ = "ingest_runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | done | failed
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 # --- knowledge (issue 4) ----------------------------------------------------------------------------------------
 
 

