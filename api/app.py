@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from api.audit import AuditMiddleware
 from api.errors import install_error_handlers
+from api.limits import BodyLimitMiddleware
 from api.routes import admin, assist, conversations, health, ingest, insights, knowledge
 from api.services import Services
 from core import __version__
@@ -36,7 +37,13 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_migratio
     app.state.services = services
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(AuditMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default_limit=settings.api.max_body_bytes,
+        upload_limit=settings.api.max_upload_bytes,
+        upload_paths=("/v1/ingest/calls",),
+    )
+    app.add_middleware(AuditMiddleware)  # added last = outermost: refused requests are audited too
     app.include_router(health.router)
     for module in (admin, ingest, conversations, assist, knowledge, insights):
         app.include_router(module.router)

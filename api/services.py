@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import engine_for, session_factory
-from core.ml.base import Embedder
+from core.ml.base import Embedder, Transcriber
 from core.settings import Settings
 
 
@@ -21,6 +21,8 @@ class Services:
         self._lock = threading.Lock()
         self._embedder: Embedder | None = None
         self._chroma: Any = None
+        self._transcriber: Transcriber | None = None
+        self._turns: Any = None
 
     def embedder(self) -> Embedder:
         with self._lock:
@@ -32,11 +34,34 @@ class Services:
 
     def chroma(self) -> Any:
         with self._lock:
-            if self._chroma is None:
-                from core.vectors import make_chroma_client
+            return self._chroma_unlocked()
 
-                self._chroma = make_chroma_client(self.settings)
-            return self._chroma
+    def transcriber(self) -> Transcriber:
+        with self._lock:
+            if self._transcriber is None:
+                from core.ml.asr import load_transcriber
+
+                self._transcriber = load_transcriber(self.settings)
+            return self._transcriber
+
+    def turn_index(self) -> Any:
+        """The conversation-turn collection (ingest/search.py)."""
+        embedder = self.embedder()
+        with self._lock:
+            if self._turns is None:
+                from core.vectors import collection_name, get_collection
+
+                self._turns = get_collection(
+                    self._chroma_unlocked(), collection_name(self.settings, "turns", embedder), embedder
+                )
+            return self._turns
+
+    def _chroma_unlocked(self) -> Any:
+        if self._chroma is None:
+            from core.vectors import make_chroma_client
+
+            self._chroma = make_chroma_client(self.settings)
+        return self._chroma
 
     def close(self) -> None:
         self.engine.dispose()

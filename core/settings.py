@@ -65,7 +65,8 @@ class IngestSettings(BaseModel):
 class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
-    max_body_bytes: int = 10 * 1024 * 1024
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, description="Largest JSON request body.")
+    max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="Largest uploaded call recording.")
 
 
 class PrivacySettings(BaseModel):
