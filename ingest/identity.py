@@ -16,12 +16,14 @@ def normalise_identity(value: str) -> str:
         return "email:" + value.lower()
     digits = re.sub(r"\D", "", value)
     if len(digits) >= 7 and len(digits) >= len(re.sub(r"[\s\-+().]", "", value)):
-        if digits.startswith("0086"):
-            digits = digits[4:]
-        elif digits.startswith("86") and len(digits) == 13:
-            digits = digits[2:]
-        elif digits.startswith("1") and len(digits) == 11 and digits[1] not in "3456789":
-            digits = digits[1:]  # +1 North American numbers
+        # drop the country code so "+86 138…" and "138…", "+1 415…" and "(415)…" are one customer
+        for code in ("0086", "+86", "001", "+1"):
+            if value.startswith(code):
+                digits = digits[len(code.lstrip("+")) :]
+                break
+        else:
+            if digits.startswith("86") and len(digits) == 13:
+                digits = digits[2:]
         return "phone:" + digits
     return "id:" + value.lower()
 

@@ -29,20 +29,20 @@ class BadRow:
 
 
 def decode(raw: bytes, source: str) -> str:
-    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK), then whatever charset-normalizer finds."""
+    """UTF-8 (BOM or not), UTF-16 with BOM, GB18030 (a superset of GBK and GB2312), Big5; a mostly-ASCII Western
+    export as cp1252. Anything else is refused rather than guessed: a wrong guess stores garbage for good."""
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
-    for encoding in ("utf-8", "gb18030"):
+        return raw[3:].decode("utf-8", errors="strict")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    for encoding in ("utf-8", "gb18030", "big5"):
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(raw).best()
-    if best is None:
-        raise InvalidInput(f"{source}: undecodable text (not UTF-8, GBK/GB18030 or any known encoding)")
-    return str(best)
+    if sum(b < 0x80 for b in raw) >= 0.98 * len(raw):
+        return raw.decode("cp1252", errors="replace")
+    raise InvalidInput(f"{source}: undecodable text (not UTF-8, UTF-16, GBK/GB18030 or Big5)")
 
 
 def read_rows(path: Path) -> tuple[list[str], Iterator[RawRow | BadRow]]:
