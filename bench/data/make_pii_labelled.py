@@ -87,8 +87,16 @@ def landline() -> str:
 
 def en_phone() -> str:
     a, b, c = rng.randint(201, 989), rng.randint(200, 999), rng.randint(0, 9999)
-    return rng.choice([f"+1 {a}-{b}-{c:04d}", f"({a}) {b}-{c:04d}", f"{a}-{b}-{c:04d}", f"+1 ({a}) {b}-{c:04d}",
-                       f"+44 20 {rng.randint(7000, 8999)} {rng.randint(1000, 9999)}", f"{a}.{b}.{c:04d}"])
+    return rng.choice(
+        [
+            f"+1 {a}-{b}-{c:04d}",
+            f"({a}) {b}-{c:04d}",
+            f"{a}-{b}-{c:04d}",
+            f"+1 ({a}) {b}-{c:04d}",
+            f"+44 20 {rng.randint(7000, 8999)} {rng.randint(1000, 9999)}",
+            f"{a}.{b}.{c:04d}",
+        ]
+    )
 
 
 def email() -> str:
@@ -98,36 +106,47 @@ def email() -> str:
 
 
 def order_no() -> str:
-    return rng.choice([
-        f"LM2026{rng.randint(1101, 1130)}-{rng.randint(1000, 9999)}",
-        f"2026{rng.randint(1101, 1130)}{rng.randint(0, 9999999):07d}",
-        f"SF{rng.randint(10**12, 10**13 - 1)}",
-        f"JD{rng.randint(10**10, 10**11 - 1)}",
-        f"WO-{rng.randint(1000, 9999)}",
-        f"INV-2026-{rng.randint(10000, 99999)}",
-    ])
+    return rng.choice(
+        [
+            f"LM2026{rng.randint(1101, 1130)}-{rng.randint(1000, 9999)}",
+            f"2026{rng.randint(1101, 1130)}{rng.randint(0, 9999999):07d}",
+            f"SF{rng.randint(10**12, 10**13 - 1)}",
+            f"JD{rng.randint(10**10, 10**11 - 1)}",
+            f"WO-{rng.randint(1000, 9999)}",
+            f"INV-2026-{rng.randint(10000, 99999)}",
+        ]
+    )
 
 
 def amount() -> str:
-    return rng.choice([f"¥{rng.randint(99, 9999):,}.00", f"{rng.randint(99, 9999)}元", f"${rng.randint(20, 999)}.{rng.randint(0, 99):02d}",
-                       f"RMB {rng.randint(1000, 99999):,}", f"{rng.randint(1, 36)}期免息"])
+    return rng.choice(
+        [
+            f"¥{rng.randint(99, 9999):,}.00",
+            f"{rng.randint(99, 9999)}元",
+            f"${rng.randint(20, 999)}.{rng.randint(0, 99):02d}",
+            f"RMB {rng.randint(1000, 99999):,}",
+            f"{rng.randint(1, 36)}期免息",
+        ]
+    )
 
 
 def other_near_miss() -> str:
-    return rng.choice([
-        f"LM-{rng.choice(['WP300', 'AF500', 'RV700', 'KT120', 'TF260', 'FC30'])}",
-        f"2026-11-{rng.randint(1, 28):02d} {rng.randint(8, 21)}:{rng.randint(0, 59):02d}",
-        f"2026年11月{rng.randint(1, 28)}日",
-        f"邮编{rng.randint(100000, 899999)}",
-        f"{rng.randint(1, 99)}%",
-        f"v{rng.randint(1, 5)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}",
-        f"{rng.randint(1000, 3000)} 升",
-        f"serial {rng.randint(10**9, 10**10 - 1)}",
-        bad_id_card(),
-        bad_card(),
-        f"工号A-{rng.randint(100, 199)}",
-        f"400-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
-    ])
+    return rng.choice(
+        [
+            f"LM-{rng.choice(['WP300', 'AF500', 'RV700', 'KT120', 'TF260', 'FC30'])}",
+            f"2026-11-{rng.randint(1, 28):02d} {rng.randint(8, 21)}:{rng.randint(0, 59):02d}",
+            f"2026年11月{rng.randint(1, 28)}日",
+            f"邮编{rng.randint(100000, 899999)}",
+            f"{rng.randint(1, 99)}%",
+            f"v{rng.randint(1, 5)}.{rng.randint(0, 20)}.{rng.randint(0, 9)}",
+            f"{rng.randint(1000, 3000)} 升",
+            f"serial {rng.randint(10**9, 10**10 - 1)}",
+            bad_id_card(),
+            bad_card(),
+            f"工号A-{rng.randint(100, 199)}",
+            f"400-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
+        ]
+    )
 
 
 ZH = [
@@ -166,8 +185,7 @@ NEAR_EN = [
     "Ticket {x} closed; refund of {y} issued.",
 ]
 
-GENERATORS = {"PHONE": [cn_mobile, landline, en_phone], "EMAIL": [email], "ID_CARD": [id_card],
-              "BANK_CARD": [card]}
+GENERATORS = {"PHONE": [cn_mobile, landline, en_phone], "EMAIL": [email], "ID_CARD": [id_card], "BANK_CARD": [card]}
 
 
 def pii_for(template: str) -> tuple[str, str]:

@@ -58,7 +58,7 @@ def test_a_customer_format_by_yaml_mapping(tmp_path: Path, settings: Settings) -
 def test_missing_required_column_names_it(tmp_path: Path, settings: Settings) -> None:
     export = tmp_path / "x.csv"
     export.write_text("conversation_id,speaker\nC1,customer\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match="missing required column.*'text'"):
+    with pytest.raises(InvalidInput, match=r"missing required column.*'text'"):
         read_export(export, "chat", CHATS, settings)
 
 

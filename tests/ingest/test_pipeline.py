@@ -62,7 +62,7 @@ def test_a_changed_conversation_replaces_its_earlier_version(
     assert (c.conversations_replaced, c.conversations_duplicate, c.rows_stored, c.rows_duplicate) == (1, 1, 3, 2)
     with sessions() as s:
         conv = s.get(ConversationRow, "chat:CHAT-00001")
-        assert conv is not None and [t.text for t in conv.turns][0].startswith("滤芯座还是漏水")
+        assert conv is not None and next(t.text for t in conv.turns).startswith("滤芯座还是漏水")
         assert len(conv.turns) == 3
     assert _count(engine, ConversationRow) == 2
 

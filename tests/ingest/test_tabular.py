@@ -65,7 +65,7 @@ def test_malformed_and_truncated_rows(tmp_path: Path) -> None:
     _, rows = read_rows(path)
     items = list(rows)
     bad = [i for i in items if isinstance(i, BadRow)]
-    assert [b.locator for b in bad][0] == "row 3"
+    assert next(b.locator for b in bad) == "row 3"
     assert "3 fields" not in bad[0].reason and "2 fields" in bad[0].reason
 
 
