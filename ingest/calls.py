@@ -114,6 +114,7 @@ def transcribe_turns(
     spoken: dict[str, float] = {}
     for samples, role in zip(audio.channels, roles, strict=True):
         result = transcriber.transcribe(samples, language=language)
+        language = language or result.language  # one call, one language: detect it once, not per channel
         for seg in result.segments:
             pieces.append((seg.start, seg.end, role, seg.text))
             spoken[result.language] = spoken.get(result.language, 0.0) + seg.end - seg.start

@@ -70,7 +70,15 @@ class WhisperTranscriber:
     """faster-whisper with VAD; Chinese gets a Simplified-Chinese prompt and an OpenCC pass."""
 
     def __init__(
-        self, folder: Path, *, compute_type: str, beam_size: int, threads: int, name: str, workers: int = 1
+        self,
+        folder: Path,
+        *,
+        compute_type: str,
+        beam_size: int,
+        threads: int,
+        name: str,
+        workers: int = 1,
+        batch_size: int = 8,
     ) -> None:
         fw = require("faster_whisper", "faster-whisper==1.2.1", "Speech-to-text")
         if not (folder / "model.bin").exists():
@@ -88,6 +96,9 @@ class WhisperTranscriber:
             cpu_threads=max(1, threads // workers),
             num_workers=workers,
         )
+        # batching the VAD chunks of one file through the encoder is ~10-25% faster on CPU than one by one
+        self._batched: Any = fw.BatchedInferencePipeline(self._model) if batch_size > 1 else None
+        self.batch_size = batch_size
 
     def transcribe(self, audio: Path | np.ndarray, *, language: str | None = None) -> Transcript:
         samples = audio if isinstance(audio, np.ndarray) else self._fw.decode_audio(str(audio))
@@ -95,17 +106,20 @@ class WhisperTranscriber:
         if language is None:
             language, _prob, _all = self._model.detect_language(samples, vad_filter=True)
         prompt = ZH_PROMPT if language == "zh" else None
-        segments, _info = self._model.transcribe(
-            samples,
-            language=language,
-            beam_size=self.beam_size,
-            vad_filter=True,
-            initial_prompt=prompt,
-            condition_on_previous_text=False,
+        options: dict[str, Any] = {
+            "language": language,
+            "beam_size": self.beam_size,
+            "vad_filter": True,
+            "initial_prompt": prompt,
+            "condition_on_previous_text": False,
             # word times let a segment be cut where the speaker paused: after VAD drops the silence, Whisper
             # happily writes one segment across two utterances with the other party talking in between
-            word_timestamps=True,
-        )
+            "word_timestamps": True,
+        }
+        if self._batched is not None:
+            segments, _info = self._batched.transcribe(samples, batch_size=self.batch_size, **options)
+        else:
+            segments, _info = self._model.transcribe(samples, **options)
         out = []
         for seg in segments:
             for start, end, text in _split_on_pauses(seg):
@@ -147,6 +161,7 @@ def _packaged_base(settings: Settings) -> Transcriber:
         threads=m.asr_threads,
         name="whisper-base",
         workers=m.asr_workers,
+        batch_size=m.asr_batch_size,
     )
 
 
@@ -162,6 +177,7 @@ def _from_path(settings: Settings) -> Transcriber:
         threads=m.asr_threads,
         name=f"whisper:{m.asr_path.name}",
         workers=m.asr_workers,
+        batch_size=m.asr_batch_size,
     )
 
 
