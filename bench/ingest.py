@@ -224,9 +224,9 @@ def bench_masking() -> list[dict[str, Any]]:
     if expected.exists():
         import yaml
 
-        planted = yaml.safe_load(expected.read_text(encoding="utf-8")).get("personal_data", {})
-        must = [str(v) for v in planted.get("masked", []) or planted.get("pii", []) or []]
-        keep = [str(v) for v in planted.get("not_masked", []) or planted.get("near_misses", []) or []]
+        planted = yaml.safe_load(expected.read_text(encoding="utf-8")).get("pii", {})
+        must = [str(v["value"]) for v in planted.get("must_mask", [])]
+        keep = [str(v["value"]) for v in planted.get("must_not_mask", [])]
         if must or keep:
             sets["demo planted (demo/expected.yaml)"] = [{"text": f"x {v} x", "pii": [{"value": v}]} for v in must] + [
                 {"text": f"x {v} x", "pii": []} for v in keep
