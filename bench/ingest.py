@@ -28,8 +28,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import SHARED, report  # noqa: E402
-from core.settings import Settings  # noqa: E402
+from bench.common import SHARED, report
+from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 AUDIO = SHARED / "audio_asr"
