@@ -8,7 +8,6 @@ on its own (VAD skips the other party's silence) and the turns are interleaved b
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,14 +40,6 @@ def list_audio(path: Path) -> list[Path]:
     if not path.is_dir():
         raise InvalidInput(f"{path}: no such file or folder")
     return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def load_manifest(path: Path | None) -> dict[str, dict[str, Any]]:

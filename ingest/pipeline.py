@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import InvalidInput
+from core.hashing import sha256_file
 from core.ml.base import Embedder, Transcriber
 from core.records import Channel
 from core.settings import Settings
@@ -49,7 +50,7 @@ def ingest_export_file(
     run_id: str,
 ) -> RunReport:
     uri = str(path)
-    sha = calls.sha256_file(path)
+    sha = sha256_file(path)
     if ledger.file_unchanged(sessions, uri, sha):
         report = RunReport(run_id=run_id, channel=channel, source=uri)
         report.counts.files = report.counts.files_unchanged = 1
@@ -77,7 +78,7 @@ def ingest_call_file(
     uri = str(path)
     report = RunReport(run_id=run_id, channel="call", source=uri)
     try:
-        sha = calls.sha256_file(path)
+        sha = sha256_file(path)
     except OSError as exc:
         report = ledger.quarantine_file(sessions, run_id, "call", uri, f"unreadable file: {exc}", None)
         report.counts.files = 1

