@@ -14,6 +14,12 @@ SEARCHES = [
     "净水器滤芯座漏水",
     "the non-stick coating is peeling off",
 ]
+QUESTIONS = [
+    "How do I descale the HeatWave kettle?",
+    "七天无理由退货从哪天开始算？",
+    "Does the SwiftClean R7 work with Amazon Alexa or Apple HomeKit?",  # not in the documents: abstains
+    "空气炸锅里可以垫锡纸吗？",  # not in the documents: abstains
+]
 
 
 def run(settings: Settings, *, serve: bool) -> dict[str, Any]:
@@ -40,7 +46,7 @@ def run(settings: Settings, *, serve: bool) -> dict[str, Any]:
             nxt = order.index(stage) + 1
             progress.update(bar, advance=1, description=labels[order[nxt]] if nxt < len(order) else "Done")
 
-        results: dict[str, Any] = demo_flow(settings, SEARCHES, report=report)
+        results: dict[str, Any] = demo_flow(settings, SEARCHES, QUESTIONS, report=report)
     _summary(console, settings, results)
     if serve:
         from cli.main import serve_api
@@ -67,6 +73,13 @@ def _summary(console: Console, settings: Settings, results: dict[str, Any]) -> N
         )
     for hit in results["search"]:
         console.print(f"  search        {hit['query']} -> {hit['hit']}: {hit['text']}")
+    docs = results["docs"]
+    console.print(f"  documents     {docs.get('summary') or docs.get('skipped')}")
+    for item in results["assist"]:
+        verdict = "abstained (knowledge gap recorded)" if item["abstained"] else f"{item['answer']}"
+        console.print(f"  assist        {item['question']}\n                -> {verdict}")
+        if item["cited"]:
+            console.print(f"                   cites {'; '.join(item['cited'])}")
     url = f"http://{settings.api.host}:{settings.api.port}"
     console.print(f"\n  API           {url}  (docs at {url}/docs; /healthz needs no key)")
     console.print(f"  keys          {(settings.data_dir / 'demo-keys.json').resolve()}")

@@ -123,6 +123,8 @@ class ChunkRow(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # BM25 terms, space-joined: the lexical index reloads without re-running the Chinese segmenter (issue 4)
+    tokens: Mapped[str | None] = mapped_column(Text)
 
     document: Mapped[DocumentRow] = relationship(back_populates="chunks")
 
@@ -143,6 +145,9 @@ class AssistLogRow(Base):
     latency_ms: Mapped[float] = mapped_column(Float)
     feedback: Mapped[str | None] = mapped_column(String(16))
     feedback_comment: Mapped[str | None] = mapped_column(Text)
+    mode: Mapped[str | None] = mapped_column(String(16))  # extractive | llm | abstained (issue 4)
+    language: Mapped[str | None] = mapped_column(String(8))
+    feedback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuditEventRow(Base):
@@ -237,4 +242,36 @@ class IngestRunRow(Base):
 # --- knowledge (issue 4) ----------------------------------------------------------------------------------------
 
 
+class KnowledgeGapRow(Base):
+    """A question the knowledge base could not answer, or whose answer was rated wrong; grouped for doc writers."""
+
+    __tablename__ = "knowledge_gaps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assist_log_id: Mapped[str] = mapped_column(ForeignKey("assist_logs.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    reason: Mapped[str] = mapped_column(String(16))  # abstained | wrong
+    question: Mapped[str] = mapped_column(Text)  # masked
+    product: Mapped[str | None] = mapped_column(String(128))
+    language: Mapped[str | None] = mapped_column(String(8))
+    embedder: Mapped[str | None] = mapped_column(String(64))
+    # the query vector, kept so grouping by similarity never re-embeds old questions
+    vector: Mapped[list[float] | None] = mapped_column(JSON)
+
+
 # --- insights (issue 5) -----------------------------------------------------------------------------------------
+
+
+class InsightStateRow(Base):
+    """Which content of a conversation was classified by which pipeline version, so re-runs skip what is current.
+
+    Deleting (or re-ingesting) a conversation deletes its state too, so a replaced conversation is classified again.
+    """
+
+    __tablename__ = "insight_state"
+
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # of the turns and metadata that were classified
+    pipeline_version: Mapped[str] = mapped_column(String(64), index=True)
+    insights: Mapped[int] = mapped_column(Integer, default=0)
+    classified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

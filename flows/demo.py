@@ -96,6 +96,34 @@ def _ingest(settings: Settings, channel: Channel, folder: str) -> dict[str, Any]
     return report.counts.model_dump() | {"quarantined": report.quarantined}
 
 
+@task(name="index-documents")
+def index_docs(settings: Settings) -> dict[str, Any]:
+    """Through the same `index_documents` flow users run."""
+    from flows.knowledge import index_documents
+
+    path = settings.demo_dir / "docs"
+    if not path.exists():
+        return {"skipped": f"{path} not found"}
+    return {"summary": index_documents(settings, path).summary()}
+
+
+@task(name="ask-assist")
+def ask(settings: Settings, questions: list[str]) -> list[dict[str, Any]]:
+    """Answered and unanswerable questions, logged as agents' would be (the unanswered become knowledge gaps)."""
+    from knowledge.feedback import ask_and_log
+
+    return [
+        {
+            "question": q,
+            "abstained": r.abstained,
+            "answer": r.answer[:160],
+            "confidence": round(r.confidence, 2),
+            "cited": [f"{c.title} › {c.section}" for c in r.citations][:2],
+        }
+        for q, r in zip(questions, ask_and_log(settings, questions), strict=True)
+    ]
+
+
 @task(name="conversation-search-probe")
 def conversation_search(settings: Settings, queries: list[str]) -> list[dict[str, str]]:
     from core.ml.embedders import load_embedder
@@ -125,12 +153,17 @@ STAGES = (
     ("sales", "Ingest sales conversations"),
     ("calls", "Transcribe and ingest call recordings (~1-2 min on 2 cores)"),
     ("search", "Search conversations"),
+    ("docs", "Index product documents (first run ~1-2 min: every chunk is embedded)"),
+    ("assist", "Ask the assistant (answers with citations, or abstains)"),
 )
 
 
 @flow(name="demo", validate_parameters=False, log_prints=False)
-def demo_flow(settings: Settings, queries: list[str], report: Report | None = None) -> dict[str, Any]:
+def demo_flow(
+    settings: Settings, queries: list[str], questions: list[str] | None = None, report: Report | None = None
+) -> dict[str, Any]:
     """Run the stages in order; `report(stage, result)` is called after each (the CLI draws progress)."""
+    questions = questions or []
     steps: dict[str, Callable[[], Any]] = {
         "database": lambda: prepare_store(settings),
         "keys": lambda: demo_keys(settings),
@@ -141,6 +174,8 @@ def demo_flow(settings: Settings, queries: list[str], report: Report | None = No
         "sales": lambda: _ingest(settings, "chat", "sales"),
         "calls": lambda: _ingest(settings, "call", "calls"),
         "search": lambda: conversation_search(settings, queries),
+        "docs": lambda: index_docs(settings),
+        "assist": lambda: ask(settings, questions),
     }
     results: dict[str, Any] = {}
     for stage, _label in STAGES:

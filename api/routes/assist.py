@@ -1,7 +1,146 @@
-"""Routes for assist (filled in by its issue)."""
+"""Agent assist: answers with citations (`POST /v1/assist`), the streaming variant, and feedback (role agent)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+import threading
+import weakref
+from collections.abc import Iterator
+from typing import Literal
+
+from fastapi import APIRouter, BackgroundTasks, Depends
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from api.auth import db_session, require_role, services
+from api.services import Services
+from core.db import transaction
+from core.keys import Principal
+from knowledge.assist import Assistant, AssistResult, Outcome, build_assistant
+from knowledge.context import Turn, parse_context
+from knowledge.feedback import log_answer, record_feedback
 
 router = APIRouter(prefix="/v1", tags=["assist"])
+agent = require_role("agent")
+
+# one assistant per app: it holds the in-memory BM25 snapshot and the loaded models
+_assistants: weakref.WeakKeyDictionary[Services, Assistant] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def assistant(svc: Services = Depends(services)) -> Assistant:
+    with _lock:
+        found = _assistants.get(svc)
+        if found is None:
+            from core.ml.chat import load_chat_model
+            from knowledge.store import knowledge_collection
+
+            embedder = svc.embedder()
+            found = build_assistant(
+                svc.sessions,
+                knowledge_collection(svc.settings, embedder, client=svc.chroma()),
+                embedder,
+                chat_model=load_chat_model(svc.settings),
+            )
+            _assistants[svc] = found
+        return found
+
+
+class AssistIn(BaseModel):
+    question: str | None = Field(default=None, max_length=2000, description="What the agent asks.")
+    context: list[Turn] | str | None = Field(
+        default=None,
+        description="The last turns of the live call (a list of {speaker, text}, or lines like 'customer: ...'); "
+        "used as the query when no question is given.",
+    )
+    product: str | None = Field(default=None, max_length=128, description="Only documents for this product.")
+    language: Literal["zh", "en"] | None = Field(default=None, description="Only documents in this language.")
+    use_llm: bool = Field(default=True, description="Use the configured chat model, when there is one.")
+
+    def turns(self) -> list[Turn] | None:
+        if self.context is None:
+            return None
+        turns = parse_context(self.context) if isinstance(self.context, str) else self.context
+        return turns[-50:]
+
+
+class FeedbackIn(BaseModel):
+    rating: Literal["helpful", "wrong", "not_used"]
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class FeedbackOut(BaseModel):
+    id: str
+    feedback: str
+
+
+def _log(svc: Services, outcome: Outcome, who: Principal, embedder_name: str) -> None:
+    with transaction(svc.sessions) as session:
+        log_answer(session, outcome, api_key_id=who.key_id, embedder_name=embedder_name)
+
+
+@router.post("/assist", response_model=AssistResult)
+def assist(
+    body: AssistIn,
+    background: BackgroundTasks,
+    svc: Services = Depends(services),
+    helper: Assistant = Depends(assistant),
+    who: Principal = Depends(agent),
+) -> AssistResult:
+    outcome = helper.answer(
+        body.question, context=body.turns(), product=body.product, language=body.language, use_llm=body.use_llm
+    )
+    # logged right after the response is sent: the agent is waiting, the log is not
+    background.add_task(_log, svc, outcome, who, helper.retriever.dense.embedder.name)
+    return outcome.result
+
+
+def _sse(event: str, data: object) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"
+
+
+@router.post(
+    "/assist/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "citations, then answer, then done"}},
+)
+def assist_stream(
+    body: AssistIn,
+    svc: Services = Depends(services),
+    helper: Assistant = Depends(assistant),
+    who: Principal = Depends(agent),
+) -> StreamingResponse:
+    turns = body.turns()
+    embedder_name = helper.retriever.dense.embedder.name
+    # run retrieval before the response starts, so bad input still gets a proper 422 instead of a broken stream
+    events = helper.stream(
+        body.question,
+        context=turns,
+        product=body.product,
+        language=body.language,
+        on_done=lambda outcome: _log(svc, outcome, who, embedder_name),
+    )
+    first = next(events)
+
+    def body_iter() -> Iterator[str]:
+        yield _sse(*first)
+        for event in events:
+            yield _sse(*event)
+
+    return StreamingResponse(
+        body_iter(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
+
+
+@router.post("/assist/{answer_id}/feedback", response_model=FeedbackOut)
+def feedback(
+    answer_id: str,
+    body: FeedbackIn,
+    session: Session = Depends(db_session),
+    svc: Services = Depends(services),
+    _: Principal = Depends(agent),
+) -> FeedbackOut:
+    embedder = svc.embedder() if body.rating == "wrong" else None
+    row = record_feedback(session, answer_id, body.rating, comment=body.comment, embedder=embedder)
+    return FeedbackOut(id=row.id, feedback=body.rating)

@@ -1,0 +1,180 @@
+"""An in-memory snapshot of every indexed chunk with its BM25 index, reloaded when the tables change.
+
+Chunk texts for answers come from here (not from Chroma), so dense and lexical hits share one source of truth.
+The snapshot is rebuilt from stored tokens, so the Chinese segmenter does not run again on reload.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.tables import ChunkRow, DocumentRow
+from knowledge.text import sentence_terms, split_sentences, tokenize
+
+GENERAL_PRODUCTS = ("", "all", "general")  # documents for every product pass any product filter
+
+
+@dataclass(frozen=True)
+class ChunkInfo:
+    id: str
+    document_id: str
+    title: str
+    source: str
+    section: str
+    product: str
+    language: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Filters:
+    product: str | None = None
+    language: str | None = None
+    exclude_documents: frozenset[str] = frozenset()
+
+    def chroma_where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.product:
+            clauses.append({"product": {"$in": [self.product, *GENERAL_PRODUCTS]}})
+        if self.language:
+            clauses.append({"language": self.language})
+        if self.exclude_documents:
+            clauses.append({"document_id": {"$nin": sorted(self.exclude_documents)}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+@dataclass
+class Corpus:
+    chunks: list[ChunkInfo]
+    bm25: Any  # bm25s.BM25, or None for an empty corpus
+    signature: tuple[int, str]
+    position: dict[str, int] = field(default_factory=dict)
+    _products: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    _languages: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    _documents: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    _sentences: dict[int, list[tuple[str, frozenset[str]]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.position = {c.id: i for i, c in enumerate(self.chunks)}
+        self._products = np.array([c.product for c in self.chunks], dtype=object)
+        self._languages = np.array([c.language for c in self.chunks], dtype=object)
+        self._documents = np.array([c.document_id for c in self.chunks], dtype=object)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def mask(self, filters: Filters | None) -> np.ndarray | None:
+        """Boolean mask of chunks that pass the filters, or None when nothing is filtered."""
+        if filters is None or not (filters.product or filters.language or filters.exclude_documents):
+            return None
+        keep = np.ones(len(self.chunks), dtype=bool)
+        if filters.product:
+            keep &= np.isin(self._products, [filters.product, *GENERAL_PRODUCTS])
+        if filters.language:
+            keep &= self._languages == filters.language
+        if filters.exclude_documents:
+            keep &= ~np.isin(self._documents, list(filters.exclude_documents))
+        return keep
+
+    def sentences(self, pos: int) -> list[tuple[str, frozenset[str]]]:
+        """The chunk's sentences with their terms, computed once per snapshot."""
+        cached = self._sentences.get(pos)
+        if cached is None:
+            cached = [(s, sentence_terms(s)) for s in split_sentences(self.chunks[pos].text)]
+            self._sentences[pos] = cached
+        return cached
+
+    def idf(self, term: str) -> float:
+        """BM25's inverse document frequency of a term."""
+        n = len(self.chunks)
+        tid = self.bm25.vocab_dict.get(term) if self.bm25 is not None else None
+        # a term no chunk contains is as specific as it gets: it must weigh in, or "who won the world cup"
+        # would be fully covered by any sentence that mentions a cup
+        df = 0 if tid is None else int(self._df()[tid])
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
+    def _df(self) -> np.ndarray:
+        df = getattr(self, "_df_cache", None)
+        if df is None:
+            # the score matrix is column-compressed by term: each term's posting list length is its df
+            df = np.diff(self.bm25.scores["indptr"])
+            object.__setattr__(self, "_df_cache", df)
+        return df
+
+
+def corpus_signature(session: Session) -> tuple[int, str]:
+    count = session.scalar(select(func.count(ChunkRow.id)))
+    latest = session.scalar(select(func.max(DocumentRow.indexed_at)))
+    return int(count or 0), str(latest or "")
+
+
+def load_corpus(sessions: sessionmaker[Session]) -> Corpus:
+    import bm25s
+
+    with sessions() as session:
+        signature = corpus_signature(session)
+        rows = session.execute(
+            select(ChunkRow, DocumentRow.title, DocumentRow.source)
+            .join(DocumentRow, ChunkRow.document_id == DocumentRow.id)
+            .order_by(ChunkRow.document_id, ChunkRow.ordinal)
+        ).all()
+    chunks: list[ChunkInfo] = []
+    tokens: list[list[str]] = []
+    for row, title, source in rows:
+        chunks.append(
+            ChunkInfo(
+                id=row.id,
+                document_id=row.document_id,
+                title=title,
+                source=source,
+                section=row.section_path,
+                product=row.product or "",
+                language=row.language or "",
+                text=row.text,
+            )
+        )
+        tokens.append(row.tokens.split() if row.tokens is not None else tokenize(row.text))
+    bm25 = None
+    if chunks:
+        bm25 = bm25s.BM25()
+        bm25.index(tokens, show_progress=False)
+    return Corpus(chunks=chunks, bm25=bm25, signature=signature)
+
+
+class CorpusCache:
+    """The current snapshot; checks the tables at most every `ttl_s` seconds and reloads when they changed."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, ttl_s: float = 2.0) -> None:
+        self.sessions = sessions
+        self.ttl_s = ttl_s
+        self._lock = threading.Lock()
+        self._corpus: Corpus | None = None
+        self._checked = 0.0
+
+    def get(self) -> Corpus:
+        now = time.monotonic()
+        corpus = self._corpus
+        if corpus is not None and now - self._checked < self.ttl_s:
+            return corpus
+        with self._lock:
+            if self._corpus is not None and time.monotonic() - self._checked < self.ttl_s:
+                return self._corpus
+            with self.sessions() as session:
+                signature = corpus_signature(session)
+            if self._corpus is None or self._corpus.signature != signature:
+                self._corpus = load_corpus(self.sessions)
+            self._checked = time.monotonic()
+            return self._corpus
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._checked = 0.0

@@ -1,0 +1,145 @@
+"""Where chunks live: the documents/chunks tables (the ledger) and one Chroma collection (the vectors).
+
+Writes go to Chroma first and to SQL last, so a crash in between leaves SQL describing the old state and the next
+index run repairs it; readers take their chunk texts from SQL, so stray vectors are never shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.db import transaction
+from core.ml.base import Embedder
+from core.settings import Settings
+from core.tables import ChunkRow, DocumentRow, utcnow
+from knowledge.chunking import ChunkDraft
+from knowledge.documents import SourceDocument
+from knowledge.text import tokenize
+
+PURPOSE = "knowledge"
+CHROMA_BATCH = 2000  # below Chroma's max batch size on every backend
+
+
+def knowledge_collection(settings: Settings, embedder: Embedder, client: Any | None = None) -> Any:
+    from core.vectors import collection_name, get_collection, make_chroma_client
+
+    client = client if client is not None else make_chroma_client(settings)
+    return get_collection(client, collection_name(settings, PURPOSE, embedder), embedder)
+
+
+def document_id(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()[:24]
+
+
+def chunk_id(doc_id: str, draft: ChunkDraft) -> str:
+    # the content hash in the id: a citation logged yesterday never points at text that changed since
+    return f"{doc_id}-{draft.ordinal:04d}-{draft.content_hash[:8]}"
+
+
+def indexed_text(title: str, section_path: str, text: str) -> str:
+    """What is embedded and tokenised: the chunk with its title and section, which often name the product."""
+    head = " — ".join(p for p in (title, section_path) if p)
+    return f"{head}\n{text}" if head else text
+
+
+class KnowledgeStore:
+    def __init__(self, sessions: sessionmaker[Session], collection: Any, embedder: Embedder) -> None:
+        self.sessions = sessions
+        self.collection = collection
+        self.embedder = embedder
+
+    def fingerprints(self) -> dict[str, tuple[str, str]]:
+        """source → (document id, fingerprint) for every indexed document."""
+        with self.sessions() as session:
+            rows = session.execute(select(DocumentRow.source, DocumentRow.id, DocumentRow.content_hash))
+            return {source: (doc_id, fp) for source, doc_id, fp in rows}
+
+    def write(
+        self,
+        doc: SourceDocument,
+        drafts: Sequence[ChunkDraft],
+        *,
+        fingerprint: str,
+        vectors: np.ndarray | None = None,
+        batch: int = 32,
+        new: bool = False,
+    ) -> int:
+        """Replace the document and its chunks; `vectors` skips embedding (the benchmark's cached vectors), `new`
+        skips looking for an older copy (bulk loads of documents known to be absent)."""
+        doc_id = document_id(doc.source)
+        ids = [chunk_id(doc_id, d) for d in drafts]
+        texts = [indexed_text(doc.title, d.section_path, d.text) for d in drafts]
+        if vectors is None:
+            parts = [self.embedder.embed(texts[i : i + batch], kind="passage") for i in range(0, len(texts), batch)]
+            vectors = np.vstack(parts) if parts else np.zeros((0, self.embedder.dim), dtype=np.float32)
+        metas = [
+            {
+                "document_id": doc_id,
+                "product": doc.product or "",
+                "language": doc.language or "",
+                "section": d.section_path,
+            }
+            for d in drafts
+        ]
+        if not new:
+            self.collection.delete(where={"document_id": doc_id})
+        for i in range(0, len(ids), CHROMA_BATCH):
+            self.collection.upsert(
+                ids=ids[i : i + CHROMA_BATCH],
+                embeddings=vectors[i : i + CHROMA_BATCH],
+                documents=[d.text for d in drafts[i : i + CHROMA_BATCH]],
+                metadatas=metas[i : i + CHROMA_BATCH],
+            )
+        with transaction(self.sessions) as session:
+            if not new:
+                session.execute(delete(ChunkRow).where(ChunkRow.document_id == doc_id))
+                session.execute(delete(DocumentRow).where(DocumentRow.id == doc_id))
+            session.add(
+                DocumentRow(
+                    id=doc_id,
+                    source=doc.source,
+                    title=doc.title,
+                    product=doc.product,
+                    language=doc.language,
+                    content_hash=fingerprint,
+                    meta={**doc.meta, "sha256": doc.content_hash, "embedder": self.embedder.name},
+                    indexed_at=utcnow(),
+                )
+            )
+            session.add_all(
+                ChunkRow(
+                    id=cid,
+                    document_id=doc_id,
+                    ordinal=d.ordinal,
+                    section_path=d.section_path,
+                    product=doc.product,
+                    language=doc.language,
+                    text=d.text,
+                    content_hash=d.content_hash,
+                    tokens=" ".join(tokenize(text)),
+                )
+                for cid, d, text in zip(ids, drafts, texts, strict=True)
+            )
+        return len(ids)
+
+    def remove(self, doc_ids: Sequence[str]) -> int:
+        """Delete documents and their chunks; returns the number of chunks removed."""
+        if not doc_ids:
+            return 0
+        for doc_id in doc_ids:
+            self.collection.delete(where={"document_id": doc_id})
+        with transaction(self.sessions) as session:
+            count = len(session.scalars(select(ChunkRow.id).where(ChunkRow.document_id.in_(doc_ids))).all())
+            session.execute(delete(ChunkRow).where(ChunkRow.document_id.in_(doc_ids)))
+            session.execute(delete(DocumentRow).where(DocumentRow.id.in_(doc_ids)))
+        return count
+
+    def chunk_count(self, doc_id: str) -> int:
+        with self.sessions() as session:
+            return len(session.scalars(select(ChunkRow.id).where(ChunkRow.document_id == doc_id)).all())

@@ -1,0 +1,66 @@
+"""Hybrid retrieval in both languages, filters, fusion, and the langchain retriever."""
+
+from __future__ import annotations
+
+from knowledge.assist import Assistant
+from knowledge.corpus import ChunkInfo, Filters
+from knowledge.lc_retriever import KnowledgeRetriever
+from knowledge.retrieval import Hit, fuse
+
+
+def _top_section(assistant: Assistant, query: str, **filters: str) -> str:
+    hits = assistant.retriever.retrieve(query, k=3, filters=Filters(**filters) if filters else None)
+    return hits[0].chunk.section
+
+
+def test_english_and_chinese_questions_find_their_sections(assistant: Assistant) -> None:
+    assert _top_section(assistant, "How often should I descale the kettle?") == "Descaling"
+    assert _top_section(assistant, "滤芯多久更换一次？") == "滤芯更换"
+    assert _top_section(assistant, "滤芯座漏水怎么办") == "漏水处理"
+    assert _top_section(assistant, "remote control battery type") == "Remote control"
+
+
+def test_lexical_alone_ranks_by_bm25(assistant: Assistant) -> None:
+    hits = assistant.retriever.lexical.retrieve("citric acid descale", k=5)
+    assert hits[0].chunk.section == "Descaling" and hits[0].lexical_rank == 0
+    assert all(h.lexical_score > 0 for h in hits)
+    assert assistant.retriever.lexical.retrieve("zzzz qqqq", k=5) == []
+
+
+def test_product_filter_keeps_general_documents_and_language_filter(assistant: Assistant) -> None:
+    hits = assistant.retriever.retrieve("退货 滤芯 warranty", k=10, filters=Filters(product="aquapure-x3"))
+    assert {h.chunk.product for h in hits} <= {"aquapure-x3", "all"}
+    assert "all" in {h.chunk.product for h in hits}  # the returns policy applies to every product
+    hits = assistant.retriever.retrieve("warranty 保修 退货", k=10, filters=Filters(language="en"))
+    assert hits and {h.chunk.language for h in hits} == {"en"}
+    dense = assistant.retriever.dense.retrieve("warranty", k=10, filters=Filters(language="zh"))
+    assert dense and {h.chunk.language for h in dense} == {"zh"}
+
+
+def test_excluded_documents_never_come_back(assistant: Assistant) -> None:
+    first = assistant.retriever.retrieve("descale the kettle", k=1)[0]
+    hits = assistant.retriever.retrieve(
+        "descale the kettle", k=10, filters=Filters(exclude_documents=frozenset({first.chunk.document_id}))
+    )
+    assert first.chunk.document_id not in {h.chunk.document_id for h in hits}
+
+
+def _hit(cid: str, **kw: object) -> Hit:
+    chunk = ChunkInfo(cid, "d", "t", "s", "", "", "en", "text")
+    return Hit(chunk=chunk, score=0.0, **kw)  # type: ignore[arg-type]
+
+
+def test_reciprocal_rank_fusion_rewards_agreement() -> None:
+    lexical = [_hit("a", lexical_rank=0), _hit("b", lexical_rank=1), _hit("c", lexical_rank=2)]
+    dense = [_hit("b", dense_rank=0, dense_score=0.9), _hit("c", dense_rank=1, dense_score=0.8)]
+    fused = fuse(lexical, dense, k=3)
+    assert [h.chunk.id for h in fused] == ["b", "c", "a"]
+    assert fused[0].lexical_rank == 1 and fused[0].dense_rank == 0 and fused[0].dense_score == 0.9
+
+
+def test_langchain_retriever_returns_documents_with_citation_metadata(assistant: Assistant) -> None:
+    retriever = KnowledgeRetriever(retriever=assistant.retriever, k=2, language="zh")
+    docs = retriever.invoke("滤芯多久更换")
+    assert docs and docs[0].metadata["section"] == "滤芯更换"
+    assert {"chunk_id", "document_id", "title", "source", "product"} <= set(docs[0].metadata)
+    assert all(d.metadata["language"] == "zh" for d in docs)
