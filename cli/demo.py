@@ -73,6 +73,13 @@ def _summary(console: Console, settings: Settings, results: dict[str, Any]) -> N
         )
     for hit in results["search"]:
         console.print(f"  search        {hit['query']} -> {hit['hit']}: {hit['text']}")
+    insights = results["classify"]
+    console.print(
+        f"  insights      {insights['classified']} conversations classified ({insights['unchanged']} unchanged), "
+        f"{insights['per_second']}/s"
+    )
+    for c in insights["complaints"]:
+        console.print(f"  complaint     {c['product']} / {c['issue']}: {c['customers']} distinct customers")
     docs = results["docs"]
     console.print(f"  documents     {docs.get('summary') or docs.get('skipped')}")
     for item in results["assist"]:

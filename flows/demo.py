@@ -96,6 +96,24 @@ def _ingest(settings: Settings, channel: Channel, folder: str) -> dict[str, Any]
     return report.counts.model_dump() | {"quarantined": report.quarantined}
 
 
+@task(name="classify-conversations")
+def classify(settings: Settings) -> dict[str, Any]:
+    """Through the same `classify` flow users run; then the complaints two or more customers share."""
+    from flows.insights import classify_flow
+    from insights.store import complaint_counts
+
+    report = classify_flow(settings)
+    with session_factory(engine_for(settings))() as session:
+        shared = [c for c in complaint_counts(session) if c.customers >= 2]
+    shared.sort(key=lambda c: -c.customers)
+    return {
+        "classified": report.classified,
+        "unchanged": report.unchanged,
+        "per_second": round(report.per_second, 1),
+        "complaints": [{"product": c.product, "issue": c.issue, "customers": c.customers} for c in shared[:5]],
+    }
+
+
 @task(name="index-documents")
 def index_docs(settings: Settings) -> dict[str, Any]:
     """Through the same `index_documents` flow users run."""
@@ -153,6 +171,7 @@ STAGES = (
     ("sales", "Ingest sales conversations"),
     ("calls", "Transcribe and ingest call recordings (~1-2 min on 2 cores)"),
     ("search", "Search conversations"),
+    ("classify", "Classify intent, sentiment, outcome, loss reasons, product + issue"),
     ("docs", "Index product documents (first run ~1-2 min: every chunk is embedded)"),
     ("assist", "Ask the assistant (answers with citations, or abstains)"),
 )
@@ -174,6 +193,7 @@ def demo_flow(
         "sales": lambda: _ingest(settings, "chat", "sales"),
         "calls": lambda: _ingest(settings, "call", "calls"),
         "search": lambda: conversation_search(settings, queries),
+        "classify": lambda: classify(settings),
         "docs": lambda: index_docs(settings),
         "assist": lambda: ask(settings, questions),
     }

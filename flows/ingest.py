@@ -13,32 +13,19 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from core.db import engine_for, migrate, session_factory
-from core.errors import StoreUnavailable
 from core.records import Channel
 from core.settings import Settings
+from flows.retry import transient
 from ingest import calls, ledger
 from ingest.ledger import RunReport
 from ingest.mapping import load_mapping
 from ingest.pipeline import ingest_call_file, ingest_export_file, list_exports
 
 
-def _transient(_task: Any, _run: Any, state: Any) -> bool:
-    """Retry only what a second try can fix: a busy or briefly unreachable store."""
-    from sqlalchemy.exc import OperationalError
-
-    try:
-        state.result()
-    except (OperationalError, StoreUnavailable, ConnectionError, TimeoutError):
-        return True
-    except Exception:
-        return False
-    return False
-
-
 @task(
     retries=3,
     retry_delay_seconds=2,
-    retry_condition_fn=_transient,
+    retry_condition_fn=transient,
     cache_policy=NO_CACHE,
     task_run_name="ingest {path.name}",
 )
@@ -53,7 +40,7 @@ def ingest_file(settings: Settings, channel: Channel, path: Path, run_id: str, c
 @task(
     retries=2,
     retry_delay_seconds=2,
-    retry_condition_fn=_transient,
+    retry_condition_fn=transient,
     cache_policy=NO_CACHE,
     task_run_name="index new conversations",
 )

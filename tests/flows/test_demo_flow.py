@@ -54,6 +54,8 @@ def test_demo_flow_runs_every_stage(
         assert results[stage]["conversations_stored"] >= minimum, (stage, results[stage])
         assert results[stage]["rows_quarantined"] == 0
     assert results["search"] and results["search"][0]["hit"]
+    assert results["classify"]["classified"] >= 140
+    assert any(c["product"] == "aquapure-x3" for c in results["classify"]["complaints"])
     assert "summary" in results["docs"]
     answered, gap = results["assist"]
     assert not answered["abstained"] and answered["cited"]
@@ -64,3 +66,4 @@ def test_demo_flow_runs_every_stage(
     assert again["keys"] == results["keys"]
     for stage in ("chats", "work_orders", "sales", "calls"):
         assert again[stage]["rows_stored"] == 0
+    assert again["classify"]["classified"] == 0
