@@ -91,8 +91,6 @@ def test_upload_rejects_non_audio(client: TestClient, keys: dict[str, str]) -> N
 @pytest.mark.integration
 def test_call_upload_is_a_job_that_can_be_polled(client: TestClient, keys: dict[str, str]) -> None:
     demo_call = Path(__file__).resolve().parents[2] / "demo" / "calls" / "CALL-0001.ogg"
-    if not demo_call.exists():
-        pytest.skip("demo calls not generated")
     r = client.post(
         "/v1/ingest/calls",
         files={"audio": (demo_call.name, demo_call.read_bytes(), "audio/ogg")},

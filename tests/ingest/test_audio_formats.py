@@ -46,13 +46,8 @@ def _encode(path: Path, codec: str, rate: int, fmt: str) -> None:
 
 @pytest.mark.parametrize(("name", "codec", "rate", "fmt"), FORMATS)
 def test_stereo_formats_decode_to_two_channels(tmp_path: Path, name: str, codec: str, rate: int, fmt: str) -> None:
-    import av
-
     path = tmp_path / name
-    try:
-        _encode(path, codec, rate, fmt)
-    except (av.FFmpegError, ValueError) as exc:  # an encoder missing from this PyAV build is not our bug
-        pytest.skip(f"cannot encode {codec} here: {exc}")
+    _encode(path, codec, rate, fmt)  # PyAV's wheel bundles every encoder listed
     audio = decode(path)
     assert len(audio.channels) == 2
     assert audio.duration == pytest.approx(2.0, abs=0.15)
@@ -65,7 +60,5 @@ def test_stereo_formats_decode_to_two_channels(tmp_path: Path, name: str, codec:
 
 def test_demo_ogg_vorbis_calls_decode_to_two_channels() -> None:
     calls = sorted((Path(__file__).resolve().parents[2] / "demo" / "calls").glob("*.ogg"))
-    if not calls:
-        pytest.skip("demo calls not generated")
     audio = decode(calls[0])
     assert len(audio.channels) == 2 and audio.duration > 5
