@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import transaction
-from core.records import Conversation
+from core.records import Conversation, Turn
 from core.tables import (
     ConversationRow,
     IngestRunRow,
@@ -74,6 +74,34 @@ def to_row(conversation: Conversation) -> ConversationRow:
         turns=[
             TurnRow(idx=t.index, speaker=t.speaker, text=t.text, start_s=t.start_s, end_s=t.end_s)
             for t in conversation.turns
+        ],
+    )
+
+
+def from_row(row: ConversationRow) -> Conversation:
+    """The stored conversation as a record again (turns loaded); unknown enum values degrade, never fail."""
+    return Conversation(
+        id=row.id,
+        channel=row.channel if row.channel in ("call", "chat", "work_order") else "chat",
+        source_uri=row.source_uri,
+        source_sha256=row.source_sha256,
+        started_at=row.started_at,
+        language=row.language,
+        customer_key=row.customer_key,
+        agent_id=row.agent_id,
+        team=row.team,
+        product=row.product,
+        outcome=row.outcome if row.outcome in ("won", "lost", "open") else None,
+        metadata=row.meta or {},
+        turns=[
+            Turn(
+                index=t.idx,
+                speaker=t.speaker if t.speaker in ("agent", "customer", "system", "unknown") else "unknown",
+                text=t.text,
+                start_s=t.start_s,
+                end_s=t.end_s,
+            )
+            for t in row.turns
         ],
     )
 

@@ -21,13 +21,11 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from core.db import transaction
 from core.ml.base import Embedder
-from core.records import Conversation, Insight, Turn
+from core.records import Conversation, Insight
 from core.settings import Settings
 from core.tables import ConversationRow, InsightRow, InsightStateRow, utcnow
+from ingest.ledger import from_row
 from insights.analyze import TASKS, Analyzer
-
-SPEAKERS = {"agent", "customer", "system", "unknown"}
-OUTCOMES = {"won", "lost", "open"}
 
 
 class RunReport(BaseModel):
@@ -47,33 +45,6 @@ class RunReport(BaseModel):
     @property
     def per_second(self) -> float:
         return self.classified / self.seconds if self.seconds else 0.0
-
-
-def to_record(row: ConversationRow) -> Conversation:
-    return Conversation(
-        id=row.id,
-        channel=row.channel if row.channel in ("call", "chat", "work_order") else "chat",
-        source_uri=row.source_uri,
-        source_sha256=row.source_sha256,
-        started_at=row.started_at,
-        language=row.language,
-        customer_key=row.customer_key,
-        agent_id=row.agent_id,
-        team=row.team,
-        product=row.product,
-        outcome=row.outcome if row.outcome in OUTCOMES else None,
-        metadata=row.meta or {},
-        turns=[
-            Turn(
-                index=t.idx,
-                speaker=t.speaker if t.speaker in SPEAKERS else "unknown",
-                text=t.text,
-                start_s=t.start_s,
-                end_s=t.end_s,
-            )
-            for t in row.turns
-        ],
-    )
 
 
 def fingerprint(conversation: Conversation) -> str:
@@ -150,7 +121,7 @@ def _run_batch(
             select(ConversationRow).where(ConversationRow.id.in_(ids)).options(selectinload(ConversationRow.turns))
         ).all()
         seen = {row.id: row.updated_at for row in rows}
-        records = [to_record(row) for row in rows]
+        records = [from_row(row) for row in rows]
         states = {
             s.conversation_id: (s.fingerprint, s.pipeline_version)
             for s in session.scalars(select(InsightStateRow).where(InsightStateRow.conversation_id.in_(ids)))

@@ -2,43 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
 from sqlalchemy.orm import selectinload
 
 from api.auth import require_role, services
 from api.services import Services
 from core.errors import NotFound
 from core.keys import Principal
+from core.records import Conversation
 from core.tables import ConversationRow
+from ingest.ledger import from_row
 from ingest.search import SearchFilters, SearchHit, search
 
 router = APIRouter(prefix="/v1", tags=["conversations"])
 analyst = require_role("analyst")
-
-
-class TurnOut(BaseModel):
-    index: int
-    speaker: str
-    text: str
-    start_s: float | None
-    end_s: float | None
-
-
-class ConversationOut(BaseModel):
-    id: str
-    channel: str
-    started_at: datetime | None
-    language: str | None
-    customer_key: str | None
-    agent_id: str | None
-    team: str | None
-    product: str | None
-    outcome: str | None
-    metadata: dict[str, object]
-    turns: list[TurnOut]
 
 
 @router.get("/conversations/search", response_model=list[SearchHit])
@@ -60,27 +39,12 @@ def search_conversations(
     return search(svc.turn_index(), svc.embedder(), q, k=k, filters=filters)
 
 
-@router.get("/conversations/{conversation_id}", response_model=ConversationOut)
+@router.get("/conversations/{conversation_id}", response_model=Conversation)
 def get_conversation(
     conversation_id: str, svc: Services = Depends(services), _: Principal = Depends(analyst)
-) -> ConversationOut:
+) -> Conversation:
     with svc.sessions() as session:
         row = session.get(ConversationRow, conversation_id, options=[selectinload(ConversationRow.turns)])
         if row is None:
             raise NotFound(f"no conversation '{conversation_id}'")
-        return ConversationOut(
-            id=row.id,
-            channel=row.channel,
-            started_at=row.started_at,
-            language=row.language,
-            customer_key=row.customer_key,
-            agent_id=row.agent_id,
-            team=row.team,
-            product=row.product,
-            outcome=row.outcome,
-            metadata=row.meta,
-            turns=[
-                TurnOut(index=t.idx, speaker=t.speaker, text=t.text, start_s=t.start_s, end_s=t.end_s)
-                for t in row.turns
-            ],
-        )
+        return from_row(row)
