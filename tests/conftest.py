@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import json
 import os
 import socket
 import tempfile
+import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -195,3 +198,44 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}" CASCADE'))
     eng.dispose()
+
+
+# ---------------------------------------------------------------- an OpenAI-compatible chat server on loopback
+
+OpenAIServer = tuple[str, list[dict[str, Any]], Callable[[str], None]]
+
+
+@pytest.fixture
+def openai_server() -> Iterator[OpenAIServer]:
+    """A minimal /v1/chat/completions endpoint, as vLLM or Ollama serve it, answering what the test sets.
+
+    Yields the base URL, the requests received ({"path", "auth", "body"}), and a setter for the reply content.
+    """
+    received: list[dict[str, Any]] = []
+    answer = {"content": ""}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+            data = json.dumps(
+                {
+                    "id": "c1", "object": "chat.completion", "created": 0, "model": body["model"],
+                    "choices": [{"index": 0, "finish_reason": "stop",
+                                 "message": {"role": "assistant", "content": answer["content"]}}],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }
+            ).encode()  # fmt: skip
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/v1", received, lambda c: answer.update(content=c)
+    server.shutdown()

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -20,7 +17,7 @@ from insights.classifiers import Prediction
 from insights.config import InsightSettings
 from insights.llm import LLMClassifier
 from insights.taxonomy import load_taxonomy
-from tests.conftest import FakeEmbedder, free_port
+from tests.conftest import FakeEmbedder, OpenAIServer
 
 
 class ScriptedChat(BaseChatModel):
@@ -104,51 +101,18 @@ def test_llm_backend_needs_a_chat_model(settings: Settings, fake: FakeEmbedder) 
         build_analyzer(settings, embedder=fake, config=InsightSettings(classifier="gpt"))
 
 
-@pytest.fixture
-def structured_server() -> Iterator[tuple[str, list[dict[str, Any]], Callable[[str], None]]]:
-    """An OpenAI-compatible endpoint that answers every request with the content it is told to."""
-    received: list[dict[str, Any]] = []
-    answer = {"content": ""}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            received.append(body)
-            data = json.dumps(
-                {
-                    "id": "c1", "object": "chat.completion", "created": 0, "model": body["model"],
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": answer["content"]}}],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-                }
-            ).encode()  # fmt: skip
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/v1", received, lambda c: answer.update(content=c)
-    server.shutdown()
-
-
 def test_openai_compatible_model_gets_the_labels_as_a_json_schema_enum(
-    settings: Settings, structured_server: tuple[str, list[dict[str, Any]], Callable[[str], None]]
+    settings: Settings, openai_server: OpenAIServer
 ) -> None:
     from core.ml.chat import load_chat_model
 
-    url, received, set_answer = structured_server
+    url, received, set_answer = openai_server
     settings.llm.provider, settings.llm.base_url, settings.llm.model = "openai", url, "qwen2.5-7b-instruct"
     model = load_chat_model(settings)
     llm = LLMClassifier(model, load_taxonomy("intent"), FixedHead())
     set_answer('{"label": "billing", "confidence": 0.85}')
     assert llm.classify(["charged twice"])[0].label == "billing"
-    schema = json.dumps(received[0]["response_format"])
+    schema = json.dumps(received[0]["body"]["response_format"])
     assert '"enum"' in schema and '"return_refund"' in schema
     set_answer('{"label": "horoscope", "confidence": 0.99}')  # a server that ignores the schema
     assert llm.classify(["charged twice"])[0].label == "defect" and llm.fallbacks == 1

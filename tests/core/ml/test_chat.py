@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from core.errors import ModelUnavailable
 from core.ml.chat import load_chat_model, packaged_smollm2
 from core.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import OpenAIServer
 
 
 def test_provider_none_means_no_model(settings: Settings) -> None:
@@ -30,48 +24,9 @@ def test_misconfigured_providers_say_what_is_missing(settings: Settings) -> None
         load_chat_model(settings)
 
 
-@pytest.fixture
-def openai_compatible_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """A minimal /v1/chat/completions endpoint, like vLLM or Ollama would serve, on loopback."""
-    received: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            received.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-            answer = {
-                "id": "cmpl-1",
-                "object": "chat.completion",
-                "created": 0,
-                "model": body["model"],
-                "choices": [
-                    {
-                        "index": 0,
-                        "finish_reason": "stop",
-                        "message": {"role": "assistant", "content": "滤芯六个月一换。"},
-                    }
-                ],
-                "usage": {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10},
-            }
-            data = json.dumps(answer).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    port = free_port()
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{port}/v1", received
-    server.shutdown()
-
-
-def test_openai_compatible_endpoint(settings: Settings, openai_compatible_server: tuple[str, list[Any]]) -> None:
-    url, received = openai_compatible_server
+def test_openai_compatible_endpoint(settings: Settings, openai_server: OpenAIServer) -> None:
+    url, received, set_answer = openai_server
+    set_answer("滤芯六个月一换。")
     settings.llm.provider = "openai"
     settings.llm.base_url = url
     settings.llm.model = "qwen2.5-7b-instruct"
