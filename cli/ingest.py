@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.errors import run_edge
+from cli.settings import build_settings
 from core.records import Channel
 from core.settings import Settings
 
@@ -21,12 +22,6 @@ Mapping = Annotated[
     Path | None, typer.Option("--mapping", help="YAML column mapping for your export format (see README).")
 ]
 NoIndex = Annotated[bool, typer.Option("--no-index", help="Store only; skip embedding into the search index.")]
-
-
-def _settings(data_dir: Path | None) -> Settings:
-    s = Settings() if data_dir is None else Settings(data_dir=data_dir)
-    s.ensure_dirs()
-    return s
 
 
 def run_cli_ingest(
@@ -99,7 +94,7 @@ def calls(
     no_index: NoIndex = False,
 ) -> None:
     """Transcribe call recordings (2-channel: agent left, customer right) into masked conversations."""
-    settings = _settings(data_dir)
+    settings = build_settings(data_dir)
     run_edge(lambda: run_cli_ingest(settings, "call", path, manifest=manifest, index=not no_index))
 
 
@@ -111,7 +106,7 @@ def chats(
     no_index: NoIndex = False,
 ) -> None:
     """Ingest chat exports: one row per message, grouped by conversation id."""
-    settings = _settings(data_dir)
+    settings = build_settings(data_dir)
     run_edge(lambda: run_cli_ingest(settings, "chat", path, mapping=mapping, index=not no_index))
 
 
@@ -123,7 +118,7 @@ def work_orders(
     no_index: NoIndex = False,
 ) -> None:
     """Ingest work-order exports: one row per order (description = customer, resolution = agent)."""
-    settings = _settings(data_dir)
+    settings = build_settings(data_dir)
     run_edge(lambda: run_cli_ingest(settings, "work_order", path, mapping=mapping, index=not no_index))
 
 
@@ -136,7 +131,7 @@ def search_command(
     data_dir: DataDir = None,
 ) -> None:
     """Search conversation turns by meaning (both languages)."""
-    settings = _settings(data_dir)
+    settings = build_settings(data_dir)
 
     def go() -> None:
         from core.ml.embedders import load_embedder

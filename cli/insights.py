@@ -8,18 +8,12 @@ from typing import Annotated
 import typer
 
 from cli.errors import run_edge
-from core.settings import Settings
+from cli.settings import build_settings
 
 app = typer.Typer(help="Classify conversations; train classifier heads.", no_args_is_help=True)
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default ./data).")]
 TASKS_HELP = "intent, sentiment, complaint_issue, loss_reason or outcome"
-
-
-def _settings(data_dir: Path | None) -> Settings:
-    s = Settings() if data_dir is None else Settings(data_dir=data_dir)
-    s.ensure_dirs()
-    return s
 
 
 @app.command()
@@ -29,7 +23,7 @@ def run(
     limit: Annotated[int | None, typer.Option(help="At most this many conversations.")] = None,
 ) -> None:
     """Classify new and changed conversations and store their insights (re-running changes nothing)."""
-    settings = _settings(data_dir)
+    settings = build_settings(data_dir)
 
     def go() -> None:
         from rich.console import Console
@@ -76,7 +70,7 @@ def train(
     data_dir: DataDir = None,
 ) -> None:
     """Train the embedding head for a task from labelled examples; saved with its taxonomy version."""
-    settings = _settings(data_dir)
+    settings = build_settings(data_dir)
 
     def go() -> None:
         from insights.build import load_insight_embedder
@@ -110,7 +104,7 @@ def train(
 @app.command()
 def check(data_dir: DataDir = None) -> None:
     """Validate the taxonomies and the product catalog, and show which classifier each task uses."""
-    settings = _settings(data_dir)
+    settings = build_settings(data_dir)
 
     def go() -> None:
         from insights.build import load_taxonomies

@@ -9,18 +9,12 @@ from typing import Annotated
 import typer
 
 from cli.errors import run_edge
-from core.settings import Settings
+from cli.settings import build_settings
 
 app = typer.Typer(help="Knowledge base: index documents, ask questions, list gaps.", no_args_is_help=True)
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default ./data).")]
 Product = Annotated[str | None, typer.Option("--product", help="Only documents for this product.")]
-
-
-def _settings(data_dir: Path | None) -> Settings:
-    s = Settings() if data_dir is None else Settings(data_dir=data_dir)
-    s.ensure_dirs()
-    return s
 
 
 @app.command()
@@ -34,7 +28,7 @@ def index(
     """Index documents incrementally: changed ones replaced, deleted ones removed, unchanged ones skipped."""
     from knowledge.index import index_folder
 
-    settings = _settings(data_dir)
+    settings = build_settings(data_dir)
 
     def go() -> None:
         def progress(source: str, what: str) -> None:
@@ -64,7 +58,7 @@ def ask(
     from knowledge.assist import open_assistant
     from knowledge.feedback import log_answer
 
-    settings = _settings(data_dir)
+    settings = build_settings(data_dir)
 
     def go() -> None:
         assistant = open_assistant(settings, use_configured_llm=not no_llm)
@@ -101,7 +95,7 @@ def gaps(
     from core.db import engine_for, migrate, session_factory
     from knowledge.gaps import list_gaps
 
-    settings = _settings(data_dir)
+    settings = build_settings(data_dir)
 
     def go() -> None:
         engine = engine_for(settings)

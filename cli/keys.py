@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from cli.errors import run_edge
-from core.settings import ROLES, Settings
+from cli.settings import build_settings
+from core.settings import ROLES
 
 app = typer.Typer(help="Create, list and revoke API keys (stored hashed; shown once).", no_args_is_help=True)
 
@@ -16,8 +17,7 @@ app = typer.Typer(help="Create, list and revoke API keys (stored hashed; shown o
 def _sessions(data_dir: Path | None):  # type: ignore[no-untyped-def]
     from core.db import engine_for, migrate, session_factory
 
-    settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
-    settings.ensure_dirs()
+    settings = build_settings(data_dir)
     engine = engine_for(settings)
     migrate(engine)
     return session_factory(engine)

@@ -15,6 +15,7 @@ from cli import kb as kb_cmd
 from cli import keys as keys_cmd
 from cli import models as models_cmd
 from cli.errors import run_edge
+from cli.settings import build_settings
 from core.settings import Settings
 
 app = typer.Typer(
@@ -32,12 +33,6 @@ app.add_typer(insights_cmd.app, name="insights")
 app.command("search")(ingest_cmd.search_command)
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default: ./data or CXLOOP_DATA_DIR).")]
-
-
-def build_settings(data_dir: Path | None) -> Settings:
-    settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
-    settings.ensure_dirs()
-    return settings
 
 
 @app.command()

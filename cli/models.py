@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cli.errors import run_edge
+from cli.settings import build_settings
 from core.settings import Settings
 
 app = typer.Typer(help="List model backends and prepare the packaged models.", no_args_is_help=True)
@@ -32,8 +33,7 @@ def prepare(data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None)
     from core.ml.asr import prepare_packaged_whisper_base
     from core.ml.embedders import load_embedder
 
-    settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
-    settings.ensure_dirs()
+    settings = build_settings(data_dir)
 
     def go() -> None:
         folder = prepare_packaged_whisper_base(settings.model_cache_dir)
