@@ -50,9 +50,10 @@ class Services:
         with self._lock:
             if self._turns is None:
                 from core.vectors import collection_name, get_collection
+                from ingest.search import PURPOSE as TURNS
 
                 self._turns = get_collection(
-                    self._chroma_unlocked(), collection_name(self.settings, "turns", embedder), embedder
+                    self._chroma_unlocked(), collection_name(self.settings, TURNS, embedder), embedder
                 )
             return self._turns
 
