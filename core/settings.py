@@ -92,6 +92,37 @@ class PrivacySettings(BaseModel):
     )
 
 
+class AndonSettings(BaseModel):
+    min_customers: int = Field(default=2, ge=1, description="Distinct customers with the same product + issue.")
+    window_days: float = Field(default=7.0, gt=0, description="Window the customers must fall within.")
+    lookback_days: int = Field(default=90, ge=1, description="How far back each Andon check scans for bursts.")
+    min_confidence: float = Field(default=0.0, description="Ignore product-issue insights less confident than this.")
+    quality_assignee: str = Field(default="quality-supplier", description="Who gets the stock/quality work order.")
+    process_assignee: str = Field(default="process-owner", description="Who gets the root-cause work order.")
+    webhook_url: str | None = Field(default=None, description="POSTed a signed JSON message per new alert.")
+    webhook_secret: SecretStr | None = Field(default=None, description="HMAC-SHA256 key for X-Cxloop-Signature.")
+    webhook_attempts: int = Field(default=4, ge=1, description="Tries per webhook message (exponential back-off).")
+    webhook_timeout_s: float = 10.0
+
+
+class ReportSettings(BaseModel):
+    period_days: int = Field(default=7, ge=1, description="Length of the report period (compared with the one before).")
+    dir: Path | None = Field(default=None, description="Where reports are written; default data/reports.")
+    alpha: float = Field(default=0.05, description="False-discovery rate for rising/falling intents.")
+    topic_min_size: int = Field(default=3, ge=2, description="Fewest conversations that make an emerging topic.")
+    topic_match: float = Field(default=0.8, description="Centroid cosine at which tonight's topic keeps an old id.")
+
+
+class FlowSettings(BaseModel):
+    inbox: Path | None = Field(
+        default=None,
+        description="Drop folder the nightly flow ingests: chats/, work_orders/, calls/ (and sales/) inside.",
+    )
+    nightly_cron: str = Field(default="0 2 * * *", description="When `nightly` runs (cron, in `timezone`).")
+    andon_cron: str = Field(default="0 * * * *", description="When the Andon check runs on its own.")
+    timezone: str = "Asia/Shanghai"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CXLOOP_",
@@ -110,6 +141,9 @@ class Settings(BaseSettings):
     insights: InsightSettings = InsightSettings()
     api: ApiSettings = ApiSettings()
     privacy: PrivacySettings = PrivacySettings()
+    andon: AndonSettings = AndonSettings()
+    reports: ReportSettings = ReportSettings()
+    flows: FlowSettings = FlowSettings()
 
     @property
     def database_url(self) -> str:
@@ -124,6 +158,10 @@ class Settings(BaseSettings):
     @property
     def model_cache_dir(self) -> Path:
         return self.models.cache_dir or self.data_dir / "models"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.reports.dir or self.data_dir / "reports"
 
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,12 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        list[dict[str, Any]]: JSON,
+        list[float]: JSON,
+    }
 
 
 class ConversationRow(Base):
@@ -275,3 +280,74 @@ class InsightStateRow(Base):
     pipeline_version: Mapped[str] = mapped_column(String(64), index=True)
     insights: Mapped[int] = mapped_column(Integer, default=0)
     classified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- act: Andon alerts, work orders, emerging topics (issue 6) ---------------------------------------------------
+
+
+class AndonAlertRow(Base):
+    """One (product, issue) that >= N distinct customers complained about within the window.
+
+    At most one alert per (product, issue) is not closed at a time (the Andon step updates it with new evidence);
+    after it is closed, a new burst opens a new alert.
+    """
+
+    __tablename__ = "andon_alerts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    product: Mapped[str] = mapped_column(String(128), index=True)
+    issue: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open | acknowledged | closed
+    customers: Mapped[int] = mapped_column(Integer)
+    conversation_ids: Mapped[list[str]] = mapped_column(default=list)
+    # [{conversation_id, channel, at, quote}], quotes masked at ingest
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(default=list)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(32))
+    close_note: Mapped[str | None] = mapped_column(Text)
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notify_status: Mapped[str | None] = mapped_column(String(64))  # sent | failed: <reason> | None (no webhook)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    work_orders: Mapped[list[WorkOrderRow]] = relationship(
+        back_populates="alert", cascade="all, delete-orphan", order_by="WorkOrderRow.kind"
+    )
+
+
+class WorkOrderRow(Base):
+    """A task an Andon alert opens: `quality` (check and hold stock with the supplier) or `process` (root cause)."""
+
+    __tablename__ = "work_orders"
+    __table_args__ = (UniqueConstraint("alert_id", "kind"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("andon_alerts.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # quality | process
+    assignee: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open | done
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    alert: Mapped[AndonAlertRow] = relationship(back_populates="work_orders")
+
+
+class TopicRow(Base):
+    """An emerging topic found among conversations labelled `other`; its id stays stable from night to night."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    label: Mapped[str] = mapped_column(Text)
+    terms: Mapped[list[str]] = mapped_column(default=list)
+    centroid: Mapped[list[float]] = mapped_column(JSON)
+    embedder: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
