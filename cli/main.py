@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from cli import demo as demo_cmd
+from cli import flows as flows_cmd
 from cli import ingest as ingest_cmd
 from cli import insights as insights_cmd
 from cli import kb as kb_cmd
@@ -30,6 +31,7 @@ app.add_typer(models_cmd.app, name="models")
 app.add_typer(ingest_cmd.app, name="ingest")
 app.add_typer(kb_cmd.app, name="kb")
 app.add_typer(insights_cmd.app, name="insights")
+app.add_typer(flows_cmd.app, name="flows")
 app.command("search")(ingest_cmd.search_command)
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default: ./data or CXLOOP_DATA_DIR).")]

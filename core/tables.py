@@ -288,8 +288,8 @@ class InsightStateRow(Base):
 class AndonAlertRow(Base):
     """One (product, issue) that >= N distinct customers complained about within the window.
 
-    At most one alert per (product, issue) is not closed at a time (the Andon step updates it with new evidence);
-    after it is closed, a new burst opens a new alert.
+    At most one alert per (product, issue, problem) is not closed at a time (the Andon check adds new evidence to
+    it); after it is closed, only complaints after the closing count towards a new alert.
     """
 
     __tablename__ = "andon_alerts"
@@ -297,6 +297,8 @@ class AndonAlertRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     product: Mapped[str] = mapped_column(String(128), index=True)
     issue: Mapped[str] = mapped_column(String(64))
+    # the specific problem within the issue: the most central customer quote of its cluster ("" when not split)
+    problem: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), index=True)  # open | acknowledged | closed
     customers: Mapped[int] = mapped_column(Integer)
     conversation_ids: Mapped[list[str]] = mapped_column(default=list)

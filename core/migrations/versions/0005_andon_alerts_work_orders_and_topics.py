@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("product", sa.String(length=128), nullable=False),
         sa.Column("issue", sa.String(length=64), nullable=False),
+        sa.Column("problem", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("customers", sa.Integer(), nullable=False),
         sa.Column("conversation_ids", sa.JSON(), nullable=False),

@@ -1,0 +1,97 @@
+"""`cxloop flows list|run|serve`: the Prefect flows and their scheduled deployments."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.errors import run_edge
+from cli.settings import build_settings
+from core.errors import InvalidInput
+
+app = typer.Typer(help="Run the nightly flows now, or serve them on their schedules.", no_args_is_help=True)
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default ./data).")]
+NAMES = {
+    "nightly": "ingest the inbox -> classify -> Andon check -> trend report + loss-reason digest",
+    "andon": "open Andon alerts and work orders for repeated complaints",
+    "reports": "write the trend report and the loss-reason digest",
+}
+
+
+def _parse_now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(f"--now must be an ISO date or time such as 2026-11-21, not {value!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@app.command("list")
+def list_flows() -> None:
+    """The flows `run` and `serve` know."""
+    for name, what in NAMES.items():
+        typer.echo(f"{name:8} {what}")
+
+
+@app.command()
+def run(
+    name: Annotated[str, typer.Argument(help="nightly, andon or reports (see `cxloop flows list`).")],
+    data_dir: DataDir = None,
+    now: Annotated[
+        str | None, typer.Option(help="Run as of this time (ISO), e.g. to replay a past night. Default: now.")
+    ] = None,
+    inbox: Annotated[
+        Path | None, typer.Option(help="Drop folder for `nightly` (chats/, sales/, work_orders/, calls/).")
+    ] = None,
+) -> None:
+    """Run one flow now, in-process (or against PREFECT_API_URL when set), and print what it did."""
+    settings = build_settings(data_dir)
+
+    def go() -> None:
+        if name not in NAMES:
+            raise InvalidInput(f"unknown flow {name!r}; choose one of: {', '.join(NAMES)}")
+        as_of = _parse_now(now)
+        from flows.runtime import configure_prefect
+
+        configure_prefect(settings)
+        from flows import nightly as nf
+
+        if name == "nightly":
+            report = nf.nightly(settings, as_of, inbox)
+            typer.echo(report.model_dump_json(indent=2))
+        elif name == "andon":
+            run = nf.andon(settings, as_of)
+            typer.echo(f"{len(run.opened)} alert(s) opened, {len(run.updated)} updated ({run.events} complaints)")
+            for alert in run.opened:
+                typer.echo(f"  {alert.product} / {alert.issue}: {alert.customers} customers, {alert.id}")
+        else:
+            for kind, path in nf.reports(settings, as_of).items():
+                typer.echo(f"{kind}: {path}")
+
+    run_edge(go)
+
+
+@app.command()
+def serve(data_dir: DataDir = None) -> None:
+    """Register the scheduled deployments (nightly report, hourly Andon check) and run them as they come due."""
+    settings = build_settings(data_dir)
+
+    def go() -> None:
+        from flows.runtime import configure_prefect
+
+        configure_prefect(settings)
+        from flows.deploy import serve_deployments
+
+        typer.echo(
+            f"serving: nightly at '{settings.flows.nightly_cron}', andon at '{settings.flows.andon_cron}' "
+            f"({settings.flows.timezone}); Ctrl-C stops"
+        )
+        serve_deployments(settings)
+
+    run_edge(go)

@@ -1,0 +1,212 @@
+"""The nightly micro-circulation: ingest new files -> classify -> Andon -> trend report and loss-reason digest.
+
+Each step is a sub-flow usable on its own (`cxloop flows run andon`); each flow takes an optional `Settings` so a
+deployment (which passes no parameters) builds them from the worker's environment.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, Field
+
+from core.db import engine_for, migrate, session_factory, transaction
+from core.records import Channel
+from core.settings import Settings
+from core.tables import AndonAlertRow
+from flows.retry import transient
+from insights.alerts import AndonRun
+
+# drop-folder layout of the inbox: sub-folder -> channel
+INBOX: tuple[tuple[str, Channel], ...] = (
+    ("chats", "chat"),
+    ("sales", "chat"),
+    ("work_orders", "work_order"),
+    ("calls", "call"),
+)
+
+
+class NightlyReport(BaseModel):
+    now: datetime
+    ingested: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Counts per inbox folder.")
+    classified: int = 0
+    alerts_opened: int = 0
+    alerts_updated: int = 0
+    reports: dict[str, str] = Field(default_factory=dict, description="What was written, by kind.")
+    seconds: dict[str, float] = Field(default_factory=dict, description="Wall time per step.")
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(UTC)
+
+
+def _named(prefix: str) -> Callable[[], str]:
+    def name() -> str:
+        from prefect.runtime import flow_run
+
+        now = flow_run.parameters.get("now")
+        return f"{prefix} {_now(now if isinstance(now, datetime) else None):%Y-%m-%d %H:%M} UTC"
+
+    return name
+
+
+def _ready(settings: Settings | None) -> Settings:
+    settings = settings or Settings()
+    settings.ensure_dirs()
+    engine = engine_for(settings)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    return settings
+
+
+# --- Andon ------------------------------------------------------------------------------------------------------
+
+
+@task(retries=2, retry_delay_seconds=2, retry_condition_fn=transient, cache_policy=NO_CACHE, name="andon-check")
+def andon_check(settings: Settings, now: datetime) -> AndonRun:
+    from insights.alerts import check
+    from insights.build import load_insight_embedder
+
+    embedder = load_insight_embedder(settings)
+    engine = engine_for(settings)
+    try:
+        with transaction(session_factory(engine)) as session:
+            return check(session, settings.andon, now=now, embed=embedder.embed)
+    finally:
+        engine.dispose()
+
+
+@task(cache_policy=NO_CACHE, name="andon-webhook", task_run_name="webhook for {alert_id}")
+def notify(settings: Settings, alert_id: str) -> str:
+    from flows.webhook import send
+    from insights.alerts import view
+
+    engine = engine_for(settings)
+    try:
+        sessions = session_factory(engine)
+        with sessions() as session:
+            row = session.get(AndonAlertRow, alert_id)
+            if row is None:
+                return "gone"
+            alert = view(row)
+        status = send(settings.andon, alert)
+        with transaction(sessions) as session:
+            row = session.get(AndonAlertRow, alert_id)
+            if row is not None:
+                row.notify_status, row.notified_at = status[:64], datetime.now(UTC)
+        return status
+    finally:
+        engine.dispose()
+
+
+@flow(name="andon", flow_run_name=_named("andon check"), validate_parameters=False)
+def andon(settings: Settings | None = None, now: datetime | None = None) -> AndonRun:
+    """Open an alert + two work orders per (product, issue) that >= N distinct customers raised in the window."""
+    settings = _ready(settings)
+    run = andon_check(settings, _now(now))
+    if settings.andon.webhook_url:
+        for alert in run.opened:
+            alert.notify_status = notify(settings, alert.id)
+    return run
+
+
+# --- reports ----------------------------------------------------------------------------------------------------
+
+
+@task(retries=1, retry_delay_seconds=2, retry_condition_fn=transient, cache_policy=NO_CACHE, name="trend-report")
+def trend_report(settings: Settings, now: datetime) -> dict[str, str]:
+    from flows.reporting import write_trend_report
+
+    return write_trend_report(settings, now)
+
+
+@task(retries=1, retry_delay_seconds=2, retry_condition_fn=transient, cache_policy=NO_CACHE, name="loss-digest")
+def loss_digest(settings: Settings, now: datetime) -> dict[str, str]:
+    from flows.reporting import write_loss_digest
+
+    return write_loss_digest(settings, now)
+
+
+@flow(name="reports", flow_run_name=_named("reports"), validate_parameters=False)
+def reports(settings: Settings | None = None, now: datetime | None = None) -> dict[str, str]:
+    """The trend report and the loss-reason digest for the period ending `now` (HTML, Markdown, JSON)."""
+    settings = _ready(settings)
+    now = _now(now)
+    return trend_report(settings, now) | loss_digest(settings, now)
+
+
+# --- nightly ----------------------------------------------------------------------------------------------------
+
+
+def _ingest_inbox(settings: Settings, inbox: Path) -> dict[str, dict[str, Any]]:
+    from flows.ingest import run_ingest_flow
+
+    out: dict[str, dict[str, Any]] = {}
+    for folder, channel in INBOX:
+        path = inbox / folder
+        if not path.is_dir():
+            continue
+        mapping = path / "mapping.yaml"
+        report = run_ingest_flow(settings, channel, path, mapping_path=mapping if mapping.exists() else None)
+        out[folder] = report.counts.model_dump() | {"quarantined": len(report.quarantined)}
+    return out
+
+
+@flow(name="nightly", flow_run_name=_named("nightly"), validate_parameters=False)
+def nightly(settings: Settings | None = None, now: datetime | None = None, inbox: Path | None = None) -> NightlyReport:
+    """Ingest the inbox, classify what is new, run the Andon check, write the report and the digest."""
+    from flows.insights import classify_flow
+
+    settings = _ready(settings)
+    result = NightlyReport(now=_now(now))
+    inbox = inbox or settings.flows.inbox
+
+    def step(name: str, fn: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        value = fn()
+        result.seconds[name] = round(time.perf_counter() - started, 3)
+        return value
+
+    if inbox is not None:
+        result.ingested = step("ingest", lambda: _ingest_inbox(settings, inbox))
+    result.classified = step("classify", lambda: classify_flow(settings)).classified
+    run: AndonRun = step("andon", lambda: andon(settings, result.now))
+    result.alerts_opened, result.alerts_updated = len(run.opened), len(run.updated)
+    result.reports = step("reports", lambda: reports(settings, result.now))
+    return result
+
+
+def run_nightly(settings: Settings, now: datetime | None = None, inbox: Path | None = None) -> NightlyReport:
+    report: NightlyReport = nightly(settings, now, inbox)
+    return report
+
+
+def corpus_now(settings: Settings) -> datetime:
+    """Local midnight after the newest stored conversation: `now` for replaying a fixed corpus (the demo, tests)."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import func, select
+
+    from core.tables import ConversationRow
+
+    engine = engine_for(settings)
+    try:
+        with session_factory(engine)() as session:
+            latest = session.scalar(select(func.max(ConversationRow.started_at)))
+    finally:
+        engine.dispose()
+    if latest is None:
+        return datetime.now(UTC)
+    local = (latest if latest.tzinfo else latest.replace(tzinfo=UTC)).astimezone(ZoneInfo(settings.flows.timezone))
+    return (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+FLOWS = {"nightly": nightly, "andon": andon, "reports": reports}

@@ -1,0 +1,119 @@
+"""Assemble and write the trend report and the loss-reason digest: the one place that joins insights, Andon
+alerts and knowledge gaps (`insights` never imports `knowledge`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from core.db import engine_for, session_factory, transaction
+from core.settings import Settings
+from insights.alerts import AlertView, followups, list_alerts
+from insights.reportmodels import AlertSummary, FollowupSummary, GapSummary
+
+QUOTES_PER_ALERT = 3
+
+
+def period_end(settings: Settings, now: datetime) -> datetime:
+    """Local midnight of `now`'s day: a report written at 02:00 covers whole days up to yesterday."""
+    local = now.astimezone(ZoneInfo(settings.flows.timezone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def alert_summary(alert: AlertView) -> AlertSummary:
+    return AlertSummary(
+        id=alert.id,
+        product=alert.product,
+        issue=alert.issue,
+        problem=alert.problem,
+        status=alert.status,
+        customers=alert.customers,
+        first_seen=alert.first_seen,
+        last_seen=alert.last_seen,
+        quotes=[e.quote for e in alert.evidence if e.quote.strip()][:QUOTES_PER_ALERT],
+        work_orders=[f"{w.kind} → {w.assignee}: {w.title} [{w.status}]" for w in alert.work_orders],
+    )
+
+
+def _live_alerts(session: Session) -> list[AlertSummary]:
+    return [alert_summary(a) for a in list_alerts(session) if a.status != "closed"]
+
+
+def _followups(session: Session, now: datetime) -> list[FollowupSummary]:
+    out = []
+    for f in followups(session, now=now):
+        out.append(
+            FollowupSummary(
+                product=f.product,
+                issue=f.issue,
+                problem=f.problem,
+                closed_at=f.closed_at,
+                before_per_1000=f.before.per_1000,
+                after_per_1000=f.after.per_1000,
+                before_complaints=f.before.complaints,
+                after_complaints=f.after.complaints,
+                after_days=round((f.after.end - f.after.start).total_seconds() / 86400, 1),
+            )
+        )
+    return out
+
+
+def _gaps(session: Session, settings: Settings, since: datetime) -> list[GapSummary]:
+    from knowledge.gaps import list_gaps
+
+    return [
+        GapSummary(
+            question=g.question,
+            count=g.count,
+            languages=g.languages,
+            products=g.products,
+            last_seen=g.last_seen,
+        )
+        for g in list_gaps(session, since=since, embedder_name=settings.models.embedder, limit=20)
+    ]
+
+
+def write_trend_report(settings: Settings, now: datetime) -> dict[str, str]:
+    from core.ml.chat import load_chat_model
+    from insights.build import load_insight_embedder
+    from insights.render.pages import write_report
+    from insights.reportmodels import assemble_report
+    from insights.topics import chat_namer
+
+    end = period_end(settings, now)
+    embedder = load_insight_embedder(settings)
+    chat = load_chat_model(settings)
+    engine = engine_for(settings)
+    try:
+        with transaction(session_factory(engine)) as session:  # topic ids are upserted: commit with the report
+            report = assemble_report(
+                session,
+                embedder,
+                end=end,
+                settings_reports=settings.reports,
+                andon_alerts=_live_alerts(session),
+                knowledge_gaps=_gaps(session, settings, end - timedelta(days=settings.reports.period_days)),
+                followups=_followups(session, now),
+                namer=chat_namer(chat) if chat is not None else None,
+            )
+    finally:
+        engine.dispose()
+    paths = write_report(report, settings.reports_dir)
+    return {"trends_html": str(paths["html"]), "trends_md": str(paths["md"]), "trends_json": str(paths["json"])}
+
+
+def write_loss_digest(settings: Settings, now: datetime) -> dict[str, str]:
+    from insights.digest import build_loss_digest
+    from insights.render.pages import write_report
+
+    end = period_end(settings, now)
+    engine = engine_for(settings)
+    try:
+        with session_factory(engine)() as session:
+            digest = build_loss_digest(session, end=end, period_days=settings.reports.period_days)
+    finally:
+        engine.dispose()
+    paths = write_report(digest, settings.reports_dir)
+    return {"digest_html": str(paths["html"]), "digest_md": str(paths["md"]), "digest_json": str(paths["json"])}

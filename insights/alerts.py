@@ -1,0 +1,394 @@
+"""Andon alerts and their work orders in the store: open them from bursts, acknowledge, close, follow up.
+
+The rule itself is `insights.andon.find_bursts`; this module feeds it the stored `product_issue` insights and keeps
+one alert per (product, issue) that is not closed. Closing an alert closes its work orders; complaints up to the
+moment of closing never count again, so only a new burst after the fix opens a new alert.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.errors import InvalidInput, NotFound
+from core.settings import AndonSettings
+from core.tables import AndonAlertRow, ConversationRow, InsightRow, WorkOrderRow
+from ingest.masking import mask_text
+from insights.andon import Burst, ComplaintEvent, assign_problems, find_bursts
+from insights.complaints import split_product_issue
+
+STATUSES = ("open", "acknowledged", "closed")
+MAX_EVIDENCE = 50
+
+
+class WorkOrderView(BaseModel):
+    id: str
+    alert_id: str
+    kind: str = Field(description="quality (check and hold stock with the supplier) | process (root-cause review)")
+    assignee: str
+    title: str
+    body: str
+    status: str
+    created_at: datetime
+
+
+class EvidenceItem(BaseModel):
+    conversation_id: str
+    channel: str
+    at: datetime
+    quote: str
+
+
+class AlertView(BaseModel):
+    id: str
+    product: str
+    issue: str
+    problem: str = Field(description="The specific problem: the most central customer quote of its cluster.")
+    status: str
+    customers: int
+    conversation_ids: list[str]
+    evidence: list[EvidenceItem]
+    first_seen: datetime
+    last_seen: datetime
+    opened_at: datetime
+    acknowledged_at: datetime | None = None
+    closed_at: datetime | None = None
+    close_note: str | None = None
+    notify_status: str | None = None
+    work_orders: list[WorkOrderView]
+
+
+class AndonRun(BaseModel):
+    opened: list[AlertView] = Field(default_factory=list)
+    updated: list[AlertView] = Field(default_factory=list)
+    events: int = 0
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def complaint_events(
+    session: Session, *, start: datetime, end: datetime, min_confidence: float = 0.0
+) -> list[ComplaintEvent]:
+    """Every stored complaint (a `product_issue` insight) of conversations started in [start, end)."""
+    query = (
+        select(
+            InsightRow.label,
+            InsightRow.confidence,
+            InsightRow.evidence_quote,
+            ConversationRow.id,
+            ConversationRow.customer_key,
+            ConversationRow.started_at,
+            ConversationRow.channel,
+        )
+        .join(ConversationRow, ConversationRow.id == InsightRow.conversation_id)
+        .where(
+            InsightRow.kind == "product_issue",
+            InsightRow.confidence >= min_confidence,
+            ConversationRow.started_at >= start,
+            ConversationRow.started_at < end,
+        )
+    )
+    events = []
+    for label, confidence, quote, cid, customer, started, channel in session.execute(query):
+        product, issue = split_product_issue(label)
+        events.append(ComplaintEvent(cid, product, issue, customer, _aware(started), channel, quote or "", confidence))
+    return events
+
+
+def check(
+    session: Session,
+    config: AndonSettings,
+    *,
+    now: datetime | None = None,
+    embed: Callable[[list[str]], Any] | None = None,
+) -> AndonRun:
+    """Apply the rule to the last `lookback_days` of complaints; open new alerts, add evidence to live ones.
+
+    With `embed` (the insights embedder), each (product, issue) is split into specific problems first
+    (`insights.andon.assign_problems`); without it the issue label alone decides what is "the same".
+    """
+    now = now or datetime.now(UTC)
+    events = complaint_events(
+        session, start=now - timedelta(days=config.lookback_days), end=now, min_confidence=config.min_confidence
+    )
+    closed = _last_closed(session)
+    fresh = [e for e in events if e.at > closed.get((e.product, e.issue), datetime.min.replace(tzinfo=UTC))]
+    if embed is not None:
+        fresh = assign_problems(fresh, embed, min_customers=config.min_customers)
+    bursts = find_bursts(fresh, min_customers=config.min_customers, window=timedelta(days=config.window_days))
+    run = AndonRun(events=len(events))
+    for burst in bursts:
+        live = _live_alert(session, burst)
+        if live is None:
+            row = _open(session, burst, config, now)
+            session.flush()
+            run.opened.append(view(row))
+        elif _merge(live, burst):
+            run.updated.append(view(live))
+    session.flush()
+    return run
+
+
+def _live_alert(session: Session, burst: Burst) -> AndonAlertRow | None:
+    """The alert this burst continues: same (product, issue) and problem, or sharing a conversation with it."""
+    ids = {e.conversation_id for e in burst.events}
+    for row in session.scalars(
+        select(AndonAlertRow).where(
+            AndonAlertRow.product == burst.product,
+            AndonAlertRow.issue == burst.issue,
+            AndonAlertRow.status != "closed",
+        )
+    ):
+        if row.problem == burst.problem or ids & set(row.conversation_ids):
+            return row
+    return None
+
+
+def _last_closed(session: Session) -> dict[tuple[str, str], datetime]:
+    rows = session.execute(
+        select(AndonAlertRow.product, AndonAlertRow.issue, func.max(AndonAlertRow.closed_at))
+        .where(AndonAlertRow.status == "closed")
+        .group_by(AndonAlertRow.product, AndonAlertRow.issue)
+    )
+    return {(p, i): _aware(at) for p, i, at in rows if at is not None}
+
+
+def _evidence(events: list[ComplaintEvent]) -> list[dict[str, str]]:
+    return [
+        {
+            "conversation_id": e.conversation_id,
+            "channel": e.channel,
+            "at": e.at.isoformat(),
+            "quote": mask_text(e.quote),
+        }
+        for e in events[:MAX_EVIDENCE]
+    ]
+
+
+def _open(session: Session, burst: Burst, config: AndonSettings, now: datetime) -> AndonAlertRow:
+    row = AndonAlertRow(
+        id=str(uuid.uuid4()),
+        product=burst.product,
+        issue=burst.issue,
+        problem=burst.problem,
+        status="open",
+        customers=len(burst.customers),
+        conversation_ids=sorted({e.conversation_id for e in burst.events}),
+        evidence=_evidence(burst.events),
+        first_seen=burst.first_seen,
+        last_seen=burst.last_seen,
+        opened_at=now,
+    )
+    row.work_orders = [
+        WorkOrderRow(id=str(uuid.uuid4()), kind=kind, assignee=assignee, title=title, body=body, status="open")
+        for kind, assignee, title, body in _work_orders(burst, config)
+    ]
+    session.add(row)
+    return row
+
+
+def _work_orders(burst: Burst, config: AndonSettings) -> list[tuple[str, str, str, str]]:
+    what = f"{burst.product} / {burst.issue}"
+    problem = f' ("{burst.problem}")' if burst.problem else ""
+    facts = (
+        f"{len(burst.customers)} distinct customers reported {burst.issue}{problem} on {burst.product} between "
+        f"{burst.first_seen:%Y-%m-%d} and {burst.last_seen:%Y-%m-%d} "
+        f"({len(burst.events)} contacts: {', '.join(sorted({e.channel for e in burst.events}))}). "
+        f"Evidence: {', '.join(sorted({e.conversation_id for e in burst.events})[:10])}."
+    )
+    return [
+        (
+            "quality",
+            config.quality_assignee,
+            f"Check and hold stock: {what}",
+            f"{facts} Check the stock on hand and in transit with the supplier, hold the affected batches, "
+            "and record the batch numbers and the supplier's answer on this work order.",
+        ),
+        (
+            "process",
+            config.process_assignee,
+            f"Root-cause review (five whys): {what}",
+            f"{facts} Run a five-whys review with the process owner: what failed, why it was not caught before "
+            "shipping, and what changes so it cannot recur. Close the Andon alert when the fix is in place; the "
+            "trend report then follows this complaint rate before and after.",
+        ),
+    ]
+
+
+def _merge(row: AndonAlertRow, burst: Burst) -> bool:
+    known = set(row.conversation_ids)
+    new = [e for e in burst.events if e.conversation_id not in known]
+    if not new:
+        return False
+    row.conversation_ids = sorted(known | {e.conversation_id for e in new})
+    row.evidence = [*row.evidence, *_evidence(new)][:MAX_EVIDENCE]
+    customers = {e.customer_key for e in burst.events if e.customer_key}
+    row.customers = max(row.customers, len(customers))
+    row.first_seen = min(_aware(row.first_seen), burst.first_seen)
+    row.last_seen = max(_aware(row.last_seen), burst.last_seen)
+    return True
+
+
+def view(row: AndonAlertRow) -> AlertView:
+    return AlertView(
+        id=row.id,
+        product=row.product,
+        issue=row.issue,
+        problem=row.problem,
+        status=row.status,
+        customers=row.customers,
+        conversation_ids=list(row.conversation_ids),
+        evidence=[EvidenceItem.model_validate(e) for e in row.evidence],
+        first_seen=_aware(row.first_seen),
+        last_seen=_aware(row.last_seen),
+        opened_at=_aware(row.opened_at),
+        acknowledged_at=row.acknowledged_at,
+        closed_at=row.closed_at,
+        close_note=row.close_note,
+        notify_status=row.notify_status,
+        work_orders=[work_order_view(w) for w in row.work_orders],
+    )
+
+
+def work_order_view(row: WorkOrderRow) -> WorkOrderView:
+    return WorkOrderView(
+        id=row.id,
+        alert_id=row.alert_id,
+        kind=row.kind,
+        assignee=row.assignee,
+        title=row.title,
+        body=row.body,
+        status=row.status,
+        created_at=_aware(row.created_at),
+    )
+
+
+def list_alerts(session: Session, *, status: str | None = None, limit: int = 100) -> list[AlertView]:
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    query = select(AndonAlertRow).order_by(AndonAlertRow.opened_at.desc(), AndonAlertRow.id).limit(limit)
+    if status is not None:
+        query = query.where(AndonAlertRow.status == status)
+    return [view(r) for r in session.scalars(query)]
+
+
+def _get(session: Session, alert_id: str) -> AndonAlertRow:
+    row = session.get(AndonAlertRow, alert_id)
+    if row is None:
+        raise NotFound(f"no Andon alert {alert_id!r}")
+    return row
+
+
+def acknowledge(session: Session, alert_id: str, *, by: str | None, now: datetime | None = None) -> AlertView:
+    row = _get(session, alert_id)
+    if row.status == "closed":
+        raise InvalidInput(f"Andon alert {alert_id} is already closed")
+    if row.status == "open":
+        row.status, row.acknowledged_at, row.acknowledged_by = "acknowledged", now or datetime.now(UTC), by
+    session.flush()
+    return view(row)
+
+
+def close(
+    session: Session, alert_id: str, *, by: str | None, note: str | None = None, now: datetime | None = None
+) -> AlertView:
+    row = _get(session, alert_id)
+    if row.status != "closed":
+        now = now or datetime.now(UTC)
+        row.status, row.closed_at, row.closed_by = "closed", now, by
+        row.close_note = mask_text(note) if note else None
+        row.acknowledged_at = row.acknowledged_at or now
+        for order in row.work_orders:
+            order.status = "done"
+    session.flush()
+    return view(row)
+
+
+def list_work_orders(
+    session: Session, *, status: str | None = None, assignee: str | None = None, limit: int = 200
+) -> list[WorkOrderView]:
+    query = select(WorkOrderRow).order_by(WorkOrderRow.created_at.desc(), WorkOrderRow.kind).limit(limit)
+    if status is not None:
+        query = query.where(WorkOrderRow.status == status)
+    if assignee is not None:
+        query = query.where(WorkOrderRow.assignee == assignee)
+    return [work_order_view(w) for w in session.scalars(query)]
+
+
+def set_work_order_status(session: Session, order_id: str, status: str) -> WorkOrderView:
+    if status not in ("open", "done"):
+        raise InvalidInput(f"work order status must be open or done, not {status!r}")
+    row = session.get(WorkOrderRow, order_id)
+    if row is None:
+        raise NotFound(f"no work order {order_id!r}")
+    row.status = status
+    session.flush()
+    return work_order_view(row)
+
+
+class Rate(BaseModel):
+    start: datetime
+    end: datetime
+    complaints: int
+    conversations: int
+    per_1000: float = Field(description="Complaints about this product + issue per 1,000 conversations.")
+
+
+class Followup(BaseModel):
+    alert_id: str
+    product: str
+    issue: str
+    problem: str
+    closed_at: datetime
+    before: Rate
+    after: Rate
+
+
+def complaint_rate(session: Session, product: str, issue: str, start: datetime, end: datetime) -> Rate:
+    label = f"{product}/{issue}"
+    in_period = (ConversationRow.started_at >= start, ConversationRow.started_at < end)
+    complaints = session.scalar(
+        select(func.count(func.distinct(InsightRow.conversation_id)))
+        .join(ConversationRow, ConversationRow.id == InsightRow.conversation_id)
+        .where(InsightRow.kind == "product_issue", InsightRow.label == label, *in_period)
+    )
+    total = session.scalar(select(func.count(ConversationRow.id)).where(*in_period))
+    complaints, total = int(complaints or 0), int(total or 0)
+    return Rate(
+        start=start,
+        end=end,
+        complaints=complaints,
+        conversations=total,
+        per_1000=round(1000 * complaints / total, 2) if total else 0.0,
+    )
+
+
+def followups(session: Session, *, now: datetime | None = None, days: int = 14) -> list[Followup]:
+    """For each closed alert: its complaint rate in the `days` before closing and since (up to `days` after)."""
+    now = now or datetime.now(UTC)
+    out = []
+    for row in session.scalars(
+        select(AndonAlertRow).where(AndonAlertRow.status == "closed").order_by(AndonAlertRow.closed_at.desc())
+    ):
+        closed = _aware(row.closed_at or now)
+        span = timedelta(days=days)
+        out.append(
+            Followup(
+                alert_id=row.id,
+                product=row.product,
+                issue=row.issue,
+                problem=row.problem,
+                closed_at=closed,
+                before=complaint_rate(session, row.product, row.issue, closed - span, closed),
+                after=complaint_rate(session, row.product, row.issue, closed, min(now, closed + span)),
+            )
+        )
+    return out

@@ -1,0 +1,1 @@
+"""Report rendering: inline-SVG charts, HTML pages (Jinja2, autoescaped, self-contained), Markdown and JSON files."""

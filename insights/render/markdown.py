@@ -1,0 +1,210 @@
+"""Markdown versions of the trend report and the loss digest (for chat tools, e-mail and diffs); quotes re-masked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from ingest.masking import mask_text
+
+if TYPE_CHECKING:
+    from insights.digest import LossDigest, TeamDigest
+    from insights.reportmodels import TrendReport
+
+
+def cell(value: object) -> str:
+    """One table cell: masked, on one line, pipes escaped."""
+    text = mask_text(str(value)) if value is not None else ""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def table(head: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def quotes(items: Sequence[str]) -> str:
+    return " / ".join(f"“{q}”" for q in items) if items else "–"
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def day(value: date | datetime) -> str:
+    return value.strftime("%Y-%m-%d")
+
+
+def trend_markdown(r: TrendReport, last: date) -> str:
+    before = r.previous_conversations
+    change = (r.conversations - before) / before if before else None
+    out = [
+        f"# Customer trend report {day(r.start)} – {day(last)}",
+        "",
+        f"{r.period_days} days, compared with {day(r.previous_start)} – {day(r.start)}; generated "
+        f"{r.generated_at.strftime('%Y-%m-%d %H:%M %Z').strip()}.",
+        "",
+        f"- **Conversations:** {r.conversations} (previous {r.previous_conversations}"
+        + (f", {100 * change:+.1f}%)" if change is not None else ")"),
+        "- **By channel:** " + (", ".join(f"{k} {v}" for k, v in r.channels.items()) or "–"),
+        f"- **Negative customer sentiment:** {pct(r.negative_share)} (previous {pct(r.previous_negative_share)})",
+        f"- **Open Andon alerts:** {len(r.andon_alerts)}; **emerging topics:** {len(r.topics)}",
+        "",
+        "## Volume by intent",
+        "",
+    ]
+    out += table(
+        ["intent", *[d.strftime("%m-%d") for d in r.days], "total"],
+        [[k, *v, sum(v)] for k, v in r.volume_by_intent.items()],
+    )
+    out += ["## Customer sentiment per day", ""]
+    out += table(
+        ["day", "negative", "neutral", "positive"],
+        [[day(s.day), s.negative, s.neutral, s.positive] for s in r.sentiment_by_day],
+    )
+    out += [
+        "## Rising and falling intents",
+        "",
+        f"Exact binomial test per intent, Benjamini–Hochberg across intents; q ≤ {r.alpha} is significant.",
+        "",
+    ]
+    out += table(
+        ["intent", "this period", "previous", "change (pp)", "p", "q", "significant"],
+        [
+            [
+                c.intent,
+                c.current,
+                c.previous,
+                f"{c.change_pp:+.1f}",
+                f"{c.p_value:.2g}",
+                f"{c.q_value:.2g}",
+                c.direction if c.significant else "",
+            ]
+            for c in r.intent_changes
+        ],
+    )
+    out += ["## Emerging topics", ""]
+    out += (
+        table(
+            ["id", "topic", "conversations", "first seen", "quotes"],
+            [
+                [
+                    t.id + (" (new)" if t.new else ""),
+                    f"{t.label} ({', '.join(t.terms)})",
+                    t.size,
+                    day(t.first_seen),
+                    quotes(t.quotes),
+                ]
+                for t in r.topics
+            ],
+        )
+        if r.topics
+        else ["None this period.", ""]
+    )
+    out += ["## Open Andon alerts", ""]
+    out += (
+        table(
+            ["product / issue", "status", "customers", "seen", "quotes", "work orders"],
+            [
+                [
+                    f"{a.product} / {a.issue}" + (f" ({a.problem})" if a.problem else ""),
+                    a.status,
+                    a.customers,
+                    f"{day(a.first_seen)} – {day(a.last_seen)}",
+                    quotes(a.quotes),
+                    ", ".join(a.work_orders),
+                ]
+                for a in r.andon_alerts
+            ],
+        )
+        if r.andon_alerts
+        else ["None.", ""]
+    )
+    if r.followups:
+        out += ["### After the fix: closed alerts", ""]
+        out += table(
+            ["product / issue", "closed", "before per 1,000", "after per 1,000", "complaints before / after"],
+            [
+                [
+                    f"{f.product} / {f.issue}",
+                    day(f.closed_at),
+                    f"{f.before_per_1000:.1f}",
+                    f"{f.after_per_1000:.1f}",
+                    f"{f.before_complaints} / {f.after_complaints}",
+                ]
+                for f in r.followups
+            ],
+        )
+    out += ["## Knowledge gaps", ""]
+    out += (
+        table(
+            ["question", "times asked", "languages", "products", "last seen"],
+            [
+                [g.question, g.count, ", ".join(g.languages), ", ".join(g.products), day(g.last_seen)]
+                for g in r.knowledge_gaps
+            ],
+        )
+        if r.knowledge_gaps
+        else ["None recorded.", ""]
+    )
+    out += ["## Top loss reasons", ""]
+    out += (
+        table(
+            ["reason", "lost deals", "previous", "change"],
+            [[x.reason, x.current, x.previous, f"{x.change:+d}"] for x in r.loss_reasons[:10]],
+        )
+        if r.loss_reasons
+        else ["No lost deal in either period.", ""]
+    )
+    return "\n".join(out)
+
+
+def _scope(s: TeamDigest) -> list[str]:
+    out = [
+        f"## {s.team}",
+        "",
+        f"Won {s.won}, lost {s.lost}, win rate {pct(s.win_rate)} "
+        f"(previous: won {s.previous_won}, lost {s.previous_lost}).",
+        "",
+    ]
+    if s.reasons:
+        out += table(
+            ["reason", "lost", "previous", "change", "lost deals said", "won deals said"],
+            [
+                [x.reason, x.lost, x.previous, f"{x.change:+d}", quotes(x.quotes), quotes(x.won_quotes)]
+                for x in s.reasons
+            ],
+        )
+    if s.reps:
+        out += ["### By rep", ""]
+        out += table(
+            ["rep", "won", "lost", "win rate", "previous won / lost", "reasons"],
+            [
+                [
+                    p.agent_id,
+                    p.won,
+                    p.lost,
+                    pct(p.win_rate),
+                    f"{p.previous_won} / {p.previous_lost}",
+                    ", ".join(f"{k} ({v})" for k, v in p.reasons.items()),
+                ]
+                for p in s.reps
+            ],
+        )
+    return out
+
+
+def digest_markdown(d: LossDigest, last: date) -> str:
+    title = f"# Loss-reason digest{': ' + d.team if d.team else ''} {day(d.start)} – {day(last)}"
+    out = [
+        title,
+        "",
+        f"{d.period_days} days, compared with {day(d.previous_start)} – {day(d.start)}; generated "
+        f"{d.generated_at.strftime('%Y-%m-%d %H:%M %Z').strip()}. Quotes are masked.",
+        "",
+    ]
+    for scope in [d.overall] + ([] if d.team else d.teams):
+        out += _scope(scope)
+    return "\n".join(out)

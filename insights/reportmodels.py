@@ -1,0 +1,95 @@
+"""The nightly trend report as one record: the trend numbers, emerging topics, open Andon alerts, knowledge gaps.
+
+The caller (the nightly flow) fills `andon_alerts` and `knowledge_gaps`: they come from the Andon step and from
+`knowledge`, which `insights` never imports.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from core.ml.base import Embedder
+from core.settings import ReportSettings
+from insights.topics import Namer, Topic, emerging_topics
+from insights.trends import TrendData, build_trends
+
+
+class AlertSummary(BaseModel):
+    id: str
+    product: str
+    issue: str
+    status: str
+    customers: int
+    first_seen: datetime
+    last_seen: datetime
+    quotes: list[str]
+    work_orders: list[str]
+    problem: str = ""
+
+
+class FollowupSummary(BaseModel):
+    """A closed alert's complaint rate (per 1,000 conversations) before and after it was closed."""
+
+    product: str
+    issue: str
+    problem: str = ""
+    closed_at: datetime
+    before_per_1000: float
+    after_per_1000: float
+    before_complaints: int
+    after_complaints: int
+    after_days: float
+
+
+class GapSummary(BaseModel):
+    question: str
+    count: int
+    languages: list[str]
+    products: list[str]
+    last_seen: datetime
+
+
+class TrendReport(TrendData):
+    generated_at: datetime
+    topics: list[Topic] = Field(default_factory=list)
+    andon_alerts: list[AlertSummary] = Field(default_factory=list)
+    knowledge_gaps: list[GapSummary] = Field(default_factory=list)
+    followups: list[FollowupSummary] = Field(default_factory=list)
+
+
+def assemble_report(
+    session: Session,
+    embedder: Embedder,
+    *,
+    end: datetime,
+    settings_reports: ReportSettings,
+    andon_alerts: list[AlertSummary] | None = None,
+    knowledge_gaps: list[GapSummary] | None = None,
+    followups: list[FollowupSummary] | None = None,
+    namer: Namer | None = None,
+    generated_at: datetime | None = None,
+) -> TrendReport:
+    """The whole report for [end - period_days, end). Topic ids are upserted in `session`: the caller commits."""
+    trends = build_trends(session, end=end, period_days=settings_reports.period_days, alpha=settings_reports.alpha)
+    topics = emerging_topics(
+        session,
+        embedder,
+        start=trends.start,
+        end=end,
+        min_size=settings_reports.topic_min_size,
+        match=settings_reports.topic_match,
+        namer=namer,
+    )
+    fields: dict[str, Any] = trends.model_dump()
+    return TrendReport(
+        **fields,
+        generated_at=generated_at or datetime.now(UTC),
+        topics=topics,
+        andon_alerts=andon_alerts or [],
+        knowledge_gaps=knowledge_gaps or [],
+        followups=followups or [],
+    )
