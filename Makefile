@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.cxloop-installed
 
-.PHONY: setup demo serve test test-fast lint lock bench-quick clean
+.PHONY: setup demo serve test test-fast lint browser lock bench-quick clean
 
 setup: $(STAMP)
 
@@ -28,7 +28,13 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# the report-page test drives Debian's chromium (never a browser download of its own); install it where missing
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the report page test (~1 min)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+test: lint browser
 	$(BIN)/python -m pytest -q
 
 test-fast: setup

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from api.audit import AuditMiddleware
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
-from api.routes import admin, assist, conversations, health, ingest, insights, knowledge
+from api.routes import admin, andon, assist, conversations, health, ingest, insights, knowledge, reports
 from api.services import Services
 from core import __version__
 from core.db import migrate
@@ -45,6 +45,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_migratio
     )
     app.add_middleware(AuditMiddleware)  # added last = outermost: refused requests are audited too
     app.include_router(health.router)
-    for module in (admin, ingest, conversations, assist, knowledge, insights):
+    for module in (admin, ingest, conversations, assist, knowledge, insights, andon, reports):
         app.include_router(module.router)
     return app

@@ -78,8 +78,6 @@ def _summary(console: Console, settings: Settings, results: dict[str, Any]) -> N
         f"  insights      {insights['classified']} conversations classified ({insights['unchanged']} unchanged), "
         f"{insights['per_second']}/s"
     )
-    for c in insights["complaints"]:
-        console.print(f"  complaint     {c['product']} / {c['issue']}: {c['customers']} distinct customers")
     docs = results["docs"]
     console.print(f"  documents     {docs.get('summary') or docs.get('skipped')}")
     for item in results["assist"]:
@@ -87,7 +85,17 @@ def _summary(console: Console, settings: Settings, results: dict[str, Any]) -> N
         console.print(f"  assist        {item['question']}\n                -> {verdict}")
         if item["cited"]:
             console.print(f"                   cites {'; '.join(item['cited'])}")
+    nightly = results["nightly"]
+    for alert in nightly["alerts"]:
+        console.print(
+            f"  andon         {alert['product']} / {alert['issue']}: {alert['customers']} customers, "
+            f'{len(alert["work_orders"])} work orders\n                "{alert["problem"]}"'
+        )
+    reports = nightly["reports"]
+    console.print(f"  report        {reports.get('trends_html')}")
+    console.print(f"  digest        {reports.get('digest_html')}")
     url = f"http://{settings.api.host}:{settings.api.port}"
     console.print(f"\n  API           {url}  (docs at {url}/docs; /healthz needs no key)")
     console.print(f"  keys          {(settings.data_dir / 'demo-keys.json').resolve()}")
     console.print(f"  try           curl -H 'Authorization: Bearer {results['keys']['analyst']}' {url}/readyz")
+    console.print(f"  report page   {url}/v1/reports/trends/page  (same analyst key; or open the file above)")

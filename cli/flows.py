@@ -95,3 +95,25 @@ def serve(data_dir: DataDir = None) -> None:
         serve_deployments(settings)
 
     run_edge(go)
+
+
+@app.command()
+def deploy(
+    pool: Annotated[str, typer.Option(help="Work pool whose workers run the flows (prefect work-pool create).")],
+    data_dir: DataDir = None,
+    no_schedule: Annotated[bool, typer.Option("--no-schedule", help="Register without the cron schedules.")] = False,
+) -> None:
+    """Register the deployments with the Prefect server at PREFECT_API_URL, for workers of a work pool."""
+    settings = build_settings(data_dir)
+
+    def go() -> None:
+        import os
+
+        if not os.environ.get("PREFECT_API_URL"):
+            raise InvalidInput("set PREFECT_API_URL to your Prefect server (README: Scaling out) before deploying")
+        from flows.deploy import deploy_to_pool
+
+        for name in deploy_to_pool(settings, pool, schedules=not no_schedule):
+            typer.echo(f"deployed {name} to work pool {pool!r}")
+
+    run_edge(go)

@@ -87,7 +87,7 @@ def inventory(settings: Settings) -> dict[str, int]:
 
 def _ingest(settings: Settings, channel: Channel, folder: str) -> dict[str, Any]:
     """Through the same `ingest` flow users run; skipped (not failed) when the corpus lacks the folder."""
-    from flows.ingest import run_ingest_flow
+    from flows.ingest_files import run_ingest_flow
 
     path = settings.demo_dir / folder
     if not path.exists():
@@ -99,7 +99,7 @@ def _ingest(settings: Settings, channel: Channel, folder: str) -> dict[str, Any]
 @task(name="classify-conversations")
 def classify(settings: Settings) -> dict[str, Any]:
     """Through the same `classify` flow users run; then the complaints two or more customers share."""
-    from flows.insights import classify_flow
+    from flows.classify import classify_flow
     from insights.store import complaint_counts
 
     report = classify_flow(settings)
@@ -117,7 +117,7 @@ def classify(settings: Settings) -> dict[str, Any]:
 @task(name="index-documents")
 def index_docs(settings: Settings) -> dict[str, Any]:
     """Through the same `index_documents` flow users run."""
-    from flows.knowledge import index_documents
+    from flows.index_docs import index_documents
 
     path = settings.demo_dir / "docs"
     if not path.exists():
@@ -159,6 +159,20 @@ def conversation_search(settings: Settings, queries: list[str]) -> list[dict[str
     return out
 
 
+def nightly_stage(settings: Settings) -> dict[str, Any]:
+    """The nightly flow as of the day after the corpus ends (the corpus is fixed; the calendar moves on)."""
+    from flows.nightly import corpus_now, nightly
+    from insights.alerts import list_alerts
+
+    # the corpus spans three weeks: report its last two against the week before (default: 7 days against 7)
+    settings = settings.model_copy(deep=True)
+    settings.reports.period_days = 14
+    report = nightly(settings, corpus_now(settings))
+    with session_factory(engine_for(settings))() as session:
+        alerts = [a.model_dump(mode="json") for a in list_alerts(session) if a.status != "closed"]
+    return report.model_dump(mode="json") | {"alerts": alerts}
+
+
 Report = Callable[[str, Any], None]
 
 STAGES = (
@@ -174,6 +188,7 @@ STAGES = (
     ("classify", "Classify intent, sentiment, outcome, loss reasons, product + issue"),
     ("docs", "Index product documents (first run ~1-2 min: every chunk is embedded)"),
     ("assist", "Ask the assistant (answers with citations, or abstains)"),
+    ("nightly", "Nightly: Andon alerts + work orders, trend report, loss-reason digest"),
 )
 
 
@@ -196,6 +211,7 @@ def demo_flow(
         "classify": lambda: classify(settings),
         "docs": lambda: index_docs(settings),
         "assist": lambda: ask(settings, questions),
+        "nightly": lambda: nightly_stage(settings),
     }
     results: dict[str, Any] = {}
     for stage, _label in STAGES:

@@ -11,8 +11,12 @@ from typing import Any
 from core.settings import Settings
 
 
-def deployments(settings: Settings) -> list[Any]:
-    """`nightly` (report, on `flows.nightly_cron`) and `andon` (hourly check, on `flows.andon_cron`)."""
+def deployments(settings: Settings, *, schedules: bool = True) -> list[Any]:
+    """`nightly` (report, on `flows.nightly_cron`) and `andon` (hourly check, on `flows.andon_cron`).
+
+    Entry points are module paths (`flows.nightly.andon`), so any machine with cxloop installed can run them.
+    """
+    from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
     from flows.nightly import andon, nightly
@@ -21,14 +25,16 @@ def deployments(settings: Settings) -> list[Any]:
     return [
         nightly.to_deployment(
             name="nightly",
-            schedule=Cron(settings.flows.nightly_cron, timezone=tz),
+            schedule=Cron(settings.flows.nightly_cron, timezone=tz) if schedules else None,
+            entrypoint_type=EntrypointType.MODULE_PATH,
             description="Ingest the inbox, classify, Andon check, trend report and loss-reason digest.",
             enforce_parameter_schema=False,
             tags=["cxloop"],
         ),
         andon.to_deployment(
             name="andon-hourly",
-            schedule=Cron(settings.flows.andon_cron, timezone=tz),
+            schedule=Cron(settings.flows.andon_cron, timezone=tz) if schedules else None,
+            entrypoint_type=EntrypointType.MODULE_PATH,
             description="Open Andon alerts and work orders for repeated complaints.",
             enforce_parameter_schema=False,
             tags=["cxloop"],
@@ -41,3 +47,15 @@ def serve_deployments(settings: Settings) -> None:
     from prefect import serve
 
     serve(*deployments(settings), print_starting_message=True)
+
+
+def deploy_to_pool(settings: Settings, pool: str, *, schedules: bool = True) -> list[str]:
+    """Register the deployments with the Prefect server at PREFECT_API_URL for workers of `pool` to run.
+
+    Workers build their settings from their own CXLOOP_ environment (shared PostgreSQL and Chroma server).
+    """
+    from prefect import deploy
+
+    found = deployments(settings, schedules=schedules)
+    deploy(*found, work_pool_name=pool, build=False, push=False, print_next_steps_message=False, ignore_warnings=True)
+    return [f"{d.flow_name}/{d.name}" for d in found]

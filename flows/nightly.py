@@ -147,7 +147,7 @@ def reports(settings: Settings | None = None, now: datetime | None = None) -> di
 
 
 def _ingest_inbox(settings: Settings, inbox: Path) -> dict[str, dict[str, Any]]:
-    from flows.ingest import run_ingest_flow
+    from flows.ingest_files import run_ingest_flow
 
     out: dict[str, dict[str, Any]] = {}
     for folder, channel in INBOX:
@@ -163,7 +163,7 @@ def _ingest_inbox(settings: Settings, inbox: Path) -> dict[str, dict[str, Any]]:
 @flow(name="nightly", flow_run_name=_named("nightly"), validate_parameters=False)
 def nightly(settings: Settings | None = None, now: datetime | None = None, inbox: Path | None = None) -> NightlyReport:
     """Ingest the inbox, classify what is new, run the Andon check, write the report and the digest."""
-    from flows.insights import classify_flow
+    from flows.classify import classify_flow
 
     settings = _ready(settings)
     result = NightlyReport(now=_now(now))

@@ -61,9 +61,28 @@ def test_demo_flow_runs_every_stage(
     assert not answered["abstained"] and answered["cited"]
     assert gap["abstained"]
 
+    # the nightly stage: the planted repeated complaints raise alerts with two work orders each; the one customer
+    # who complained four times about a side brush does not; lost deals reach the digest, the gap the report
+    nightly = results["nightly"]
+    alerts = {(a["product"], a["issue"]): a for a in nightly["alerts"]}
+    assert ("aquapure-x3", "defect") in alerts and ("crispair-5", "defect") in alerts, list(alerts)
+    assert alerts[("aquapure-x3", "defect")]["customers"] >= 5
+    assert (
+        "滤芯座漏水" in alerts[("aquapure-x3", "defect")]["problem"]
+        or "filter housing" in (alerts[("aquapure-x3", "defect")]["problem"])
+    )
+    assert alerts[("crispair-5", "defect")]["customers"] == 4
+    assert not any(product == "swiftclean-r7" for product, _ in alerts)
+    assert all({w["kind"] for w in a["work_orders"]} == {"quality", "process"} for a in nightly["alerts"])
+    report = json.loads(Path(nightly["reports"]["trends_json"]).read_text())
+    assert report["knowledge_gaps"] and len(report["andon_alerts"]) == len(nightly["alerts"])
+    digest = json.loads(Path(nightly["reports"]["digest_json"]).read_text())
+    assert digest["overall"]["lost"] >= 5, digest["overall"]
+
     # a second run reuses the keys and stores nothing new
     again = demo_flow(settings, ["warranty"], report=None)
     assert again["keys"] == results["keys"]
     for stage in ("chats", "work_orders", "sales", "calls"):
         assert again[stage]["rows_stored"] == 0
     assert again["classify"]["classified"] == 0
+    assert again["nightly"]["alerts_opened"] == 0 and len(again["nightly"]["alerts"]) == len(nightly["alerts"])

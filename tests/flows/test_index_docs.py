@@ -13,7 +13,7 @@ from tests.knowledge.conftest import write_docs
 
 @pytest.mark.integration
 def test_index_documents_flow_twice(settings: Settings, tmp_path: Path, prefect_harness: None) -> None:
-    from flows.knowledge import index_documents
+    from flows.index_docs import index_documents
 
     folder = write_docs(tmp_path / "docs")
     embedder = FakeEmbedder()  # the flow wiring is under test here, not the model

@@ -13,7 +13,7 @@ from tests.insights.conftest import COMPLAINT, LOST_DEAL, QUESTION, store
 
 @pytest.mark.integration
 def test_classify_flow_stores_insights_once(settings: Settings, prefect_harness: None) -> None:
-    from flows.insights import classify_flow
+    from flows.classify import classify_flow
 
     engine = engine_for(settings)
     migrate(engine)

@@ -12,7 +12,7 @@ from tests.ingest.conftest import CHAT_HEADER, chat_rows, write_csv
 
 @pytest.mark.integration
 def test_ingest_flow_twice(settings: Settings, tmp_path: Path, prefect_harness: None) -> None:
-    from flows.ingest import run_ingest_flow
+    from flows.ingest_files import run_ingest_flow
 
     settings.models.embedder = "use-multilingual"  # fast; the flow wiring is under test here
     folder = tmp_path / "drop"

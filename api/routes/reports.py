@@ -1,0 +1,94 @@
+"""The nightly trend report (role analyst) and the loss-reason digest (roles sales_lead and analyst), as JSON and as
+self-contained HTML pages.
+
+The trend report is read from what the nightly flow wrote (`reports_dir`); the digest is built on request, so a
+sales lead can pick the team and the period.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from api.auth import db_session, require_role, services
+from api.services import Services
+from core.errors import InvalidInput, NotFound
+from core.keys import Principal
+from insights.digest import LossDigest, build_loss_digest
+
+router = APIRouter(prefix="/v1", tags=["reports"])
+analyst = require_role("analyst")
+sales = require_role("sales_lead", "analyst")
+
+
+def _report_file(svc: Services, day: date | None, ext: str) -> str:
+    name = f"trends-{day.isoformat()}.{ext}" if day else f"latest.{ext}"
+    path = svc.settings.reports_dir / name
+    if not path.is_file():
+        when = f"for {day.isoformat()}" if day else "yet"
+        raise NotFound(f"no trend report {when}: the nightly flow writes it (`cxloop flows run reports`)")
+    return path.read_text(encoding="utf-8")
+
+
+@router.get("/reports/trends")
+def trends(
+    day: date | None = Query(default=None, description="Last day the report covers; default the newest report."),
+    svc: Services = Depends(services),
+    _: Principal = Depends(analyst),
+) -> dict[str, Any]:
+    """Volumes, sentiment, rising/falling intents with p- and q-values, emerging topics, Andon alerts, gaps."""
+    loaded: dict[str, Any] = json.loads(_report_file(svc, day, "json"))
+    return loaded
+
+
+@router.get("/reports/trends/page", response_class=HTMLResponse)
+def trends_page(
+    day: date | None = Query(default=None), svc: Services = Depends(services), _: Principal = Depends(analyst)
+) -> HTMLResponse:
+    """The trend report as a page (charts embedded, no external resources)."""
+    return HTMLResponse(_report_file(svc, day, "html"))
+
+
+def _digest(svc: Services, session: Session, team: str | None, days: int, end: date | None) -> LossDigest:
+    tz = ZoneInfo(svc.settings.flows.timezone)
+    if end is None:
+        end_at = datetime.now(UTC).astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+    else:
+        end_at = datetime(end.year, end.month, end.day, tzinfo=tz) + timedelta(days=1)
+    if end_at - timedelta(days=days) > datetime.now(UTC) + timedelta(days=1):
+        raise InvalidInput("the period lies in the future")
+    return build_loss_digest(session, end=end_at, period_days=days, team=team)
+
+
+@router.get("/digests/loss-reasons", response_model=LossDigest)
+def loss_reasons(
+    team: str | None = Query(default=None, max_length=64, description="One team; default every team."),
+    days: int = Query(default=7, ge=1, le=366, description="Length of the period (compared with the one before)."),
+    end: date | None = Query(default=None, description="Last day of the period; default yesterday."),
+    svc: Services = Depends(services),
+    session: Session = Depends(db_session),
+    _: Principal = Depends(sales),
+) -> LossDigest:
+    """Lost deals by reason per team and rep, change against the previous period, masked quotes, won-deal voices."""
+    return _digest(svc, session, team, days, end)
+
+
+@router.get("/digests/loss-reasons/page", response_class=HTMLResponse)
+def loss_reasons_page(
+    team: str | None = Query(default=None, max_length=64),
+    days: int = Query(default=7, ge=1, le=366),
+    end: date | None = Query(default=None),
+    svc: Services = Depends(services),
+    session: Session = Depends(db_session),
+    _: Principal = Depends(sales),
+) -> HTMLResponse:
+    """The loss-reason digest as a page."""
+    from insights.render.pages import render_digest_html
+
+    return HTMLResponse(render_digest_html(_digest(svc, session, team, days, end)))

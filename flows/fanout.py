@@ -1,0 +1,182 @@
+"""Prefect flow `transcribe-calls`: one task per recording, fanned out over threads or over Dask worker processes.
+
+`flows/ingest_files.py` hands its tasks one in-process transcriber; that cannot cross a process boundary. Here each task
+gets the `Settings` (a picklable pydantic model) and loads the transcriber itself, once per process: a module-level
+cache keyed by the model settings keeps it for every later file that process gets. Tasks return plain records
+(`TranscribedCall`, holding a masked `Conversation`) that pickle back to the flow's process, which is the one
+place that writes them to the store (`store_transcribed`; SQLite has one writer).
+
+Scale-out: `run_transcribe_calls(settings, paths, dask_workers=4)` starts a temporary local Dask cluster of 4
+single-threaded processes and closes it when the flow ends; the CPU threads of `models.asr_threads` are split
+between the processes. To use an existing cluster on other machines, pass a `DaskTaskRunner(address=...)` to
+`transcribe_calls.with_options(task_runner=...)`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+from pydantic import BaseModel
+
+from core.errors import InvalidInput
+from core.ml.base import Transcriber
+from core.records import Conversation
+from core.settings import Settings
+from ingest.ledger import RunReport
+
+_transcribers: dict[str, Transcriber] = {}
+_loads: dict[str, int] = {}
+_lock = threading.Lock()
+
+
+class TranscribedCall(BaseModel):
+    """One recording, transcribed and masked, ready for `ingest.ledger.store_batch`; or why it was refused."""
+
+    path: str
+    sha256: str
+    conversation: Conversation | None = None
+    error: str | None = None  # InvalidInput message: the caller quarantines the file
+    seconds: float  # wall time of decode + transcription
+    pid: int  # the process that transcribed it (a Dask worker, or the flow's own process)
+    model_loads: int  # transcriber loads in that process for these model settings (1 when the cache works)
+
+
+def _model_key(settings: Settings) -> str:
+    return json.dumps(
+        {"models": settings.models.model_dump(mode="json"), "cache": str(settings.model_cache_dir)}, sort_keys=True
+    )
+
+
+def cached_transcriber(settings: Settings) -> tuple[Transcriber, int]:
+    """The process's transcriber for these model settings, loaded on first use (a few seconds) and then kept."""
+    key = _model_key(settings)
+    with _lock:  # threads of one process share one model; a second load would cost seconds and memory
+        if key not in _transcribers:
+            from core.ml.asr import load_transcriber
+
+            _transcribers[key] = load_transcriber(settings)
+            _loads[key] = _loads.get(key, 0) + 1
+        return _transcribers[key], _loads[key]
+
+
+def transcribe_call(settings: Settings, path: Path) -> TranscribedCall:
+    """Decode, transcribe and mask one recording (plain function: the task below and tests call it)."""
+    from core.hashing import sha256_file
+    from ingest import calls
+
+    started = time.perf_counter()
+    transcriber, loads = cached_transcriber(settings)
+    sha = sha256_file(path)
+    conversation: Conversation | None = None
+    error: str | None = None
+    try:
+        meta = calls.call_metadata(path, {})
+        audio = calls.decode(path)
+        turns, language = calls.transcribe_turns(
+            audio, transcriber, left_role=settings.ingest.left_channel, language=meta.get("language")
+        )
+        if not turns:
+            raise InvalidInput(f"{path.name}: no speech found ({audio.duration:.1f} s of audio)")
+        conversation = calls.call_unit(path, sha, meta, turns, language, settings).conversation
+    except InvalidInput as exc:
+        error = exc.message
+    return TranscribedCall(
+        path=str(path),
+        sha256=sha,
+        conversation=conversation,
+        error=error,
+        seconds=round(time.perf_counter() - started, 3),
+        pid=os.getpid(),
+        model_loads=loads,
+    )
+
+
+@task(cache_policy=NO_CACHE, persist_result=False, task_run_name="transcribe {path.name}")
+def transcribe_call_task(settings: Settings, path: Path) -> TranscribedCall:
+    return transcribe_call(settings, path)
+
+
+@flow(name="transcribe-calls", validate_parameters=False, persist_result=False)
+def transcribe_calls(settings: Settings, paths: list[Path]) -> list[TranscribedCall]:
+    futures = [transcribe_call_task.submit(settings, Path(p)) for p in paths]
+    return [future.result() for future in futures]
+
+
+def worker_settings(settings: Settings, processes: int) -> Settings:
+    """A copy whose ASR uses its share of the CPU threads, one CTranslate2 worker per process."""
+    out = settings.model_copy(deep=True)
+    out.models.asr_threads = max(1, settings.models.asr_threads // max(1, processes))
+    out.models.asr_workers = 1
+    return out
+
+
+def dask_task_runner(processes: int, **cluster_kwargs: Any) -> Any:
+    """A temporary local Dask cluster of single-threaded worker processes, on loopback, without a dashboard."""
+    from prefect_dask import DaskTaskRunner
+
+    kwargs: dict[str, Any] = {
+        "n_workers": processes,
+        "threads_per_worker": 1,
+        "processes": True,
+        "dashboard_address": None,
+        "host": "127.0.0.1",
+    }
+    kwargs.update(cluster_kwargs)
+    return DaskTaskRunner(cluster_kwargs=kwargs)
+
+
+def run_transcribe_calls(
+    settings: Settings, paths: list[Path], *, dask_workers: int | None = None
+) -> list[TranscribedCall]:
+    """Transcribe `paths`: on `dask_workers` local processes, else on as many threads as `models.asr_workers`.
+
+    Dask starts its workers with multiprocessing's "spawn": a script that calls this with `dask_workers` needs the
+    usual `if __name__ == "__main__":` guard, or each worker re-runs the script.
+    """
+    if dask_workers is not None:
+        runner: Any = dask_task_runner(dask_workers)
+        settings = worker_settings(settings, dask_workers)
+    else:
+        runner = ThreadPoolTaskRunner(max_workers=max(1, settings.models.asr_workers))
+    result: list[TranscribedCall] = transcribe_calls.with_options(task_runner=runner)(settings, list(paths))
+    return result
+
+
+def store_transcribed(settings: Settings, results: list[TranscribedCall], *, source: str = "fan-out") -> RunReport:
+    """Write fanned-out transcripts from this one process, with the same ledger accounting as `ingest` (one run)."""
+    from core.db import engine_for, migrate, session_factory
+    from ingest import ledger
+    from ingest.units import Batch, Unit
+
+    engine = engine_for(settings)
+    try:
+        migrate(engine)
+        sessions = session_factory(engine)
+        run_id = ledger.start_run(sessions, "call", source)
+        total = RunReport(run_id=run_id, channel="call", source=source)
+        for result in results:
+            if ledger.file_unchanged(sessions, result.path, result.sha256):
+                part = RunReport(run_id=run_id, channel="call", source=result.path)
+                part.counts.files_unchanged = part.counts.rows_duplicate = 1
+            elif result.conversation is None:
+                part = ledger.quarantine_file(sessions, run_id, "call", result.path, result.error or "?", result.sha256)
+                part.counts.rows_quarantined = 1
+            else:
+                unit = Unit(conversation=result.conversation, content_sha256=result.sha256, rows=1)
+                part = ledger.store_batch(sessions, Batch(source_uri=result.path, units=[unit]), run_id, "call")
+                ledger.mark_file_complete(sessions, result.path, "call", result.sha256, part.counts, run_id)
+            part.counts.files = 1
+            total.counts.add(part.counts)
+            total.quarantined.extend(part.quarantined)
+        ledger.finish_run(sessions, run_id, total.counts)
+        return total
+    finally:
+        engine.dispose()

@@ -1,0 +1,59 @@
+"""Fan-out transcription: the same two calls on a thread pool and on a 2-process local Dask cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.settings import Settings
+from tests.conftest import ROOT
+
+
+def _two_shortest_calls() -> list[Path]:
+    calls = sorted((ROOT / "demo" / "calls").glob("*.ogg"), key=lambda p: p.stat().st_size)
+    if len(calls) < 2:
+        pytest.skip("demo calls not found")
+    return sorted(calls[:2])
+
+
+def test_workers_get_their_share_of_the_asr_threads(settings: Settings) -> None:
+    from flows.fanout import worker_settings
+
+    settings.models.asr_threads, settings.models.asr_workers = 4, 2
+    split = worker_settings(settings, 2)
+    assert (split.models.asr_threads, split.models.asr_workers) == (2, 1)
+    assert worker_settings(settings, 8).models.asr_threads == 1
+    assert settings.models.asr_threads == 4  # the caller's settings are left alone
+
+
+@pytest.mark.integration
+def test_dask_processes_transcribe_like_threads(settings: Settings, model_cache: Path, prefect_harness: None) -> None:
+    import psutil
+
+    from core.ml.asr import prepare_packaged_whisper_base
+    from flows.fanout import run_transcribe_calls, store_transcribed
+
+    settings.models.cache_dir = model_cache
+    settings.models.asr_threads, settings.models.asr_workers = 2, 2  # 1 CPU thread per file on both paths
+    prepare_packaged_whisper_base(model_cache)  # join once here, not in each worker
+    paths = _two_shortest_calls()
+
+    threaded = run_transcribe_calls(settings, paths)
+    fanned = run_transcribe_calls(settings, paths, dask_workers=2)
+
+    assert [r.path for r in fanned] == [str(p) for p in paths]
+    for by_thread, by_process in zip(threaded, fanned, strict=True):
+        assert by_process.error is None and by_process.conversation is not None
+        assert by_process.conversation.turns and all(t.text for t in by_process.conversation.turns)
+        assert by_thread.conversation == by_process.conversation
+    assert {r.pid for r in threaded} == {threaded[0].pid}
+    pids = {r.pid for r in fanned}
+    assert len(pids) == 2 and threaded[0].pid not in pids
+    assert all(r.model_loads == 1 for r in fanned + threaded)
+    # the temporary cluster is gone with the flow: no worker process outlives it
+    assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in pids)
+
+    stored = store_transcribed(settings, fanned)
+    assert (stored.counts.files, stored.counts.conversations_stored) == (2, 2)
+    assert store_transcribed(settings, fanned).counts.files_unchanged == 2
