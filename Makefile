@@ -31,8 +31,8 @@ lint: setup
 # the report-page test drives Debian's chromium (never a browser download of its own); install it where missing
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
-	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the report page test (~1 min)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium >/dev/null && fc-list | grep -qi wqy; } || { echo "installing Debian's chromium and a CJK font for the report page test (~1 min)"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 test: lint browser
 	$(BIN)/python -m pytest -q
