@@ -22,23 +22,25 @@ def deployments(settings: Settings, *, schedules: bool = True) -> list[Any]:
     from flows.nightly import andon, nightly
 
     tz = settings.flows.timezone
+    plan: list[tuple[Any, str, str, str]] = [
+        (nightly, "nightly", settings.flows.nightly_cron, "Ingest the inbox, classify, Andon check, report, digest."),
+        (
+            andon,
+            "andon-hourly",
+            settings.flows.andon_cron,
+            "Open Andon alerts and work orders for repeated complaints.",
+        ),
+    ]
     return [
-        nightly.to_deployment(
-            name="nightly",
-            schedule=Cron(settings.flows.nightly_cron, timezone=tz) if schedules else None,
+        flow.to_deployment(
+            name=name,
+            schedule=Cron(cron, timezone=tz) if schedules else None,
             entrypoint_type=EntrypointType.MODULE_PATH,
-            description="Ingest the inbox, classify, Andon check, trend report and loss-reason digest.",
+            description=description,
             enforce_parameter_schema=False,
             tags=["cxloop"],
-        ),
-        andon.to_deployment(
-            name="andon-hourly",
-            schedule=Cron(settings.flows.andon_cron, timezone=tz) if schedules else None,
-            entrypoint_type=EntrypointType.MODULE_PATH,
-            description="Open Andon alerts and work orders for repeated complaints.",
-            enforce_parameter_schema=False,
-            tags=["cxloop"],
-        ),
+        )
+        for flow, name, cron, description in plan
     ]
 
 

@@ -17,6 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
 from core.db import engine_for, migrate, session_factory, transaction
+from core.errors import InvalidInput
 from core.records import Channel
 from core.settings import Settings
 from core.tables import AndonAlertRow
@@ -149,6 +150,8 @@ def reports(settings: Settings | None = None, now: datetime | None = None) -> di
 def _ingest_inbox(settings: Settings, inbox: Path) -> dict[str, dict[str, Any]]:
     from flows.ingest_files import run_ingest_flow
 
+    if not inbox.is_dir():
+        raise InvalidInput(f"inbox {inbox} is not a folder (expected chats/, sales/, work_orders/ or calls/ inside)")
     out: dict[str, dict[str, Any]] = {}
     for folder, channel in INBOX:
         path = inbox / folder

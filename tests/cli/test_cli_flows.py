@@ -39,3 +39,7 @@ def test_run_reports_writes_the_report_and_the_digest(tmp_path: Path, prefect_ha
         assert (data / "reports" / name).is_file(), result.output
     andon = runner.invoke(app, ["flows", "run", "andon", "--now", "2026-11-22", "--data-dir", str(data)])
     assert andon.exit_code == 0 and "0 alert(s) opened" in andon.output
+    missing = runner.invoke(
+        app, ["flows", "run", "nightly", "--inbox", str(tmp_path / "nope"), "--data-dir", str(data)]
+    )
+    assert missing.exit_code != 0 and "is not a folder" in missing.output
