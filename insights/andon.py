@@ -180,9 +180,14 @@ def _problems(
     return out
 
 
+MAX_LINKAGE = 1500  # average linkage needs all pairwise distances: quadratic in time and memory
+
+
 def _average_linkage(vectors: Any, threshold: float) -> list[list[int]]:
     if len(vectors) == 1:
         return [[0]]
+    if len(vectors) > MAX_LINKAGE:
+        return _leader(vectors, threshold)
     from sklearn.cluster import AgglomerativeClustering
 
     labels = AgglomerativeClustering(
@@ -192,3 +197,26 @@ def _average_linkage(vectors: Any, threshold: float) -> list[list[int]]:
     for i, label in enumerate(labels):
         clusters[int(label)].append(i)
     return list(clusters.values())
+
+
+def _leader(vectors: Any, threshold: float) -> list[list[int]]:
+    """One pass in time order: each quote joins the most similar cluster centroid at `threshold`, else starts one.
+
+    Linear in the quotes (times the clusters), for the (product, issue) pairs too large for average linkage.
+    """
+    import numpy as np
+
+    sums = np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    clusters: list[list[int]] = []
+    for i, v in enumerate(vectors):
+        if clusters:
+            centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
+            sims = centroids @ v
+            best = int(np.argmax(sims))
+            if sims[best] >= threshold:
+                clusters[best].append(i)
+                sums[best] += v
+                continue
+        clusters.append([i])
+        sums = np.vstack([sums, v[None, :]])
+    return clusters

@@ -104,3 +104,15 @@ def test_real_embedder_joins_translations_and_separates_different_problems(
     split = {e.conversation_id: e.problem for e in assign_problems(events, embedder.embed)}
     assert split["leak-en-1"] == split["leak-en-2"] == split["leak-zh-1"] == split["leak-zh-2"]
     assert len({split["leak-en-1"], split["brush-zh"], split["wifi-zh"]}) == 3
+
+
+def test_large_pairs_cluster_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    import insights.andon as andon
+
+    monkeypatch.setattr(andon, "MAX_LINKAGE", 3)
+    quotes = ["leak a", "leak b", "brush c", "leak d", "brush e"]
+    events = [ev(str(i), f"c{i}", i * 0.1, quote=q) for i, q in enumerate(quotes)]
+    split = assign_problems(events, fake_embed)
+    leaks = {e.problem for e in split if "leak" in e.quote}
+    brushes = {e.problem for e in split if "brush" in e.quote}
+    assert len(leaks) == 1 and len(brushes) == 1 and leaks != brushes
