@@ -1,11 +1,21 @@
-"""`create_app(settings)`: the whole HTTP surface, configured by one settings object."""
+"""`create_app(settings)`: the whole HTTP surface, configured by one settings object.
+
+`worker_app()` is the same app for uvicorn's worker processes (`cxloop serve --workers N`): the parent hands its
+settings down in the environment (`WORKER_SETTINGS_ENV`), since a worker process is started from an import string.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import anyio
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from api.audit import AuditMiddleware
@@ -17,14 +27,23 @@ from core import __version__
 from core.db import migrate
 from core.settings import Settings
 
+log = logging.getLogger(__name__)
+WORKER_SETTINGS_ENV = "_CXLOOP_WORKER_SETTINGS"
 
-def create_app(settings: Settings, *, engine: Engine | None = None, run_migrations: bool = True) -> FastAPI:
+
+def create_app(
+    settings: Settings, *, engine: Engine | None = None, run_migrations: bool = True, warm: bool = False
+) -> FastAPI:
+    """`warm`: load the assistant (embedder, BM25 snapshot, Chroma collection) before serving, not on the first
+    question's clock; `cxloop serve` does, so each worker process loads the index once, at start."""
     services = Services(settings, engine)
     if run_migrations:
         migrate(services.engine)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            await anyio.to_thread.run_sync(assist.warm, services)
         yield
         services.close()
 
@@ -48,3 +67,25 @@ def create_app(settings: Settings, *, engine: Engine | None = None, run_migratio
     for module in (admin, ingest, conversations, assist, knowledge, insights, andon, reports):
         app.include_router(module.router)
     return app
+
+
+def settings_for_workers(settings: Settings) -> str:
+    """The settings as JSON for `WORKER_SETTINGS_ENV`, secrets included (the environment is where they came from)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            return value.get_secret_value()
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    return json.dumps(plain(settings.model_dump()), default=str)
+
+
+def worker_app() -> FastAPI:
+    """uvicorn's factory in each worker process; the parent has already run the migrations."""
+    data = os.environ.get(WORKER_SETTINGS_ENV)
+    settings = Settings(_env_file=None, **json.loads(data)) if data else Settings()
+    return create_app(settings, run_migrations=False, warm=True)

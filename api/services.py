@@ -1,8 +1,20 @@
-"""What routes need, built once per app from settings; heavy parts load on first use."""
+"""What routes need, built once per app from settings; heavy parts load on first use.
+
+`DeferredWriter` takes the per-request rows of the hot path (the assist log, the audit row) off the request: a
+background thread commits whatever has queued up in one transaction. Nothing is dropped: `drain()` waits until
+everything submitted so far is committed (the write barrier in `api/audit.py` calls it before every request that
+may read those rows, the feedback route before it looks an answer up), and `close()` drains before it stops.
+"""
 
 from __future__ import annotations
 
+import atexit
+import logging
+import queue
 import threading
+import time
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine
@@ -11,6 +23,115 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.db import engine_for, session_factory
 from core.ml.base import Embedder, Transcriber
 from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Write = Callable[[Session], object]
+
+
+class DeferredWriter:
+    """One background thread per process that commits queued writes in batches (at most `max_batch` each).
+
+    A batch that fails is retried one write per transaction, so one bad row costs only itself (it is logged).
+    After `close()`, or before the thread exists in a process that never submitted, writes run inline."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, max_batch: int = 200) -> None:
+        self.sessions = sessions
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[Write | None] = queue.SimpleQueue()
+        self._cond = threading.Condition()
+        self._submitted = 0
+        self._done = 0
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self.failed = 0
+
+    @property
+    def pending(self) -> int:
+        return self._submitted - self._done
+
+    def submit(self, write: Write) -> None:
+        with self._cond:  # queued under the lock, so nothing can land behind close()'s stop mark
+            if not self._closed:
+                self._submitted += 1
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="cxloop-writer", daemon=True)
+                    self._thread.start()
+                    # a process that exits without closing the app still commits what it accepted
+                    atexit.register(_close_at_exit, weakref.ref(self))
+                self._queue.put(write)
+                return
+        self._commit([write])
+
+    def drain(self, timeout: float | None = 30.0) -> bool:
+        """Wait until every write submitted before this call is committed (or failed and logged)."""
+        with self._cond:
+            target = self._submitted
+            return self._cond.wait_for(lambda: self._done >= target, timeout=timeout)
+
+    def close(self, timeout: float = 30.0) -> None:
+        with self._cond:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread
+            if thread is not None:
+                self._queue.put(None)
+        if thread is not None:
+            thread.join(timeout)
+
+    def _run(self) -> None:
+        stop = False
+        while not stop:
+            first = self._queue.get()
+            batch: list[Write] = []
+            if first is None:
+                stop = True
+            else:
+                batch.append(first)
+            while len(batch) < self.max_batch:  # whatever queued up meanwhile goes into the same commit
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                else:
+                    batch.append(item)
+            if batch:
+                self._commit(batch)
+                with self._cond:
+                    self._done += len(batch)
+                    self._cond.notify_all()
+
+    def _commit(self, batch: list[Write]) -> None:
+        if len(batch) > 1:
+            try:
+                self._transaction(batch)
+                return
+            except Exception:
+                log.warning("a batch of %d deferred writes failed; retrying them one by one", len(batch))
+        for write in batch:
+            for pause in (0.0, 0.2, 1.0):  # a locked database (another process writing) gets two more tries
+                time.sleep(pause)
+                try:
+                    self._transaction([write])
+                    break
+                except Exception:
+                    if pause == 1.0:
+                        self.failed += 1
+                        log.exception("deferred write failed")
+
+    def _transaction(self, batch: list[Write]) -> None:
+        with self.sessions() as session, session.begin():
+            for write in batch:
+                write(session)
+
+
+def _close_at_exit(ref: weakref.ref[DeferredWriter]) -> None:
+    writer = ref()
+    if writer is not None:
+        writer.close()
 
 
 class Services:
@@ -23,6 +144,7 @@ class Services:
         self._chroma: Any = None
         self._transcriber: Transcriber | None = None
         self._turns: Any = None
+        self.writer = DeferredWriter(self.sessions)
 
     def embedder(self) -> Embedder:
         with self._lock:
@@ -65,4 +187,5 @@ class Services:
         return self._chroma
 
     def close(self) -> None:
+        self.writer.close()  # commits what is still queued
         self.engine.dispose()

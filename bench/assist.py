@@ -8,7 +8,9 @@
 - Abstention: each question asked again with its gold passage removed (excluded by filter, see README); share of
   those that abstain, and share of the answerable ones answered.
 - Latency: `/v1/assist` and `/v1/knowledge/search` (retrieval alone) served by uvicorn on loopback with the XQuAD
-  passages plus filler chunks up to 50,000, at 1, 8 and 32 concurrent clients.
+  passages plus filler chunks up to 50,000, at 1, 8 and 32 concurrent clients, with questions the server has not
+  seen (plus one run of repeated questions, which the query-vector cache answers); one worker process (the
+  baseline) and `--workers` processes side by side, in the same run.
 
 Splits: a question is in the validation split when `qid_fold(qid) == 0` (md5 of the id, about one in five). Only the
 validation split is used to fit the abstention calibration (`--calibrate`) and to try settings; every number in the
@@ -17,6 +19,7 @@ tables is on the other four fifths (test).
     python bench/assist.py              # everything (passage and query embeddings are cached under bench/results)
     python bench/assist.py --calibrate  # refit the abstention calibration on the validation split first
     python bench/assist.py --quick      # 12 passages per language, 1,000 chunks for latency (the test suite)
+    python bench/assist.py --latency-only --workers 2,3   # latency alone: 1 worker (baseline), 2 and 3 workers
 """
 
 from __future__ import annotations
@@ -312,7 +315,7 @@ def build_latency_store(embedder: Any, passages: dict[str, list[dict[str, Any]]]
     return folder
 
 
-def serve(folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+def serve(folder: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], str, str, Path]:
     from core.db import engine_for, migrate, session_factory, transaction
     from core.keys import create_key
     from tests.conftest import free_port
@@ -325,14 +328,54 @@ def serve(folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:
     engine.dispose()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CXLOOP_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "serve", "--data-dir", str(folder), "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return proc, f"http://127.0.0.1:{port}", key
+    server_log = Path(tempfile.mkstemp(prefix="cxloop-bench-serve-", suffix=".log")[1])
+    command = [sys.executable, "-m", "cli.main", "serve", "--data-dir", str(folder), "--port", str(port)]
+    with server_log.open("wb") as err:
+        proc = subprocess.Popen(
+            [*command, "--workers", str(workers)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,  # uvicorn's access log
+            stderr=err,
+        )
+    return proc, f"http://127.0.0.1:{port}", key, server_log
+
+
+def wait_until_up(proc: subprocess.Popen[bytes], url: str, key: str, server_log: Path, workers: int) -> float:
+    """Seconds until every worker has loaded the index (uvicorn logs one 'startup complete' per worker) and a
+    question is answered."""
+    import httpx
+
+    started = time.time()
+    deadline = started + 900
+    while True:
+        if server_log.read_text(errors="replace").count("Application startup complete") >= workers:
+            try:
+                r = httpx.post(f"{url}/v1/assist", json={"question": "warm up"}, headers={"X-API-Key": key}, timeout=60)
+                if r.status_code == 200:
+                    return time.time() - started
+            except httpx.TransportError:
+                pass
+        if time.time() > deadline or proc.poll() is not None:
+            raise RuntimeError(f"the API did not come up; its log: {server_log}")
+        time.sleep(0.5)
+
+
+def server_cpu_s(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by the server and its worker processes; None off Linux. Unlike
+    latency, CPU per request hardly depends on what else the machine is running."""
+    proc = Path("/proc")
+    if not (proc / str(pid) / "stat").exists():
+        return None
+    total = 0
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # the server itself, or one of its children
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def load(url: str, key: str, path: str, bodies: list[dict[str, Any]], clients: int) -> dict[str, Any]:
@@ -362,38 +405,51 @@ def load(url: str, key: str, path: str, bodies: list[dict[str, Any]], clients: i
     }
 
 
-def latency(folder: Path, queries: dict[str, list[dict[str, Any]]], quick: bool) -> list[dict[str, Any]]:
-    import httpx
-
+def latency(
+    folder: Path, queries: dict[str, list[dict[str, Any]]], quick: bool, workers: int = 1
+) -> list[dict[str, Any]]:
+    """One server with `workers` processes. Every run asks questions it has not asked before (the server keeps
+    recent query vectors), except the 'repeated' run, which draws from 50 questions (agents repeat themselves)."""
     questions = [q["question"] for pair in zip(queries["en"], queries["zh"], strict=False) for q in pair]
-    proc, url, key = serve(folder)
+    proc, url, key, server_log = serve(folder, workers)
     rows = []
     try:
-        deadline = time.time() + 600
-        while True:  # the first answer loads the embedder and the BM25 snapshot
-            try:
-                r = httpx.post(
-                    f"{url}/v1/assist", json={"question": "warm up"}, headers={"X-API-Key": key}, timeout=600
-                )
-                if r.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.time() > deadline or proc.poll() is not None:
-                raise RuntimeError("the API did not come up")
-            time.sleep(0.5)
+        up_s = wait_until_up(proc, url, key, server_log, workers)
+        print(f"  {workers} worker(s) up in {up_s:.0f} s")
         per_client = 3 if quick else 25
-        for path, make in (
-            ("/v1/assist", lambda q: {"question": q}),
-            ("/v1/knowledge/search", lambda q: {"query": q, "k": 5}),
-        ):
-            for clients in (1, 8, 32):
-                n = per_client * clients if clients > 1 else (10 if quick else 100)
-                bodies = [make(questions[i % len(questions)]) for i in range(n)]
-                rows.append({"endpoint": path, "clients": clients, **load(url, key, path, bodies, clients)})
+        fresh = iter(range(10**9))
+        runs: list[tuple[str, str, int, Any]] = [
+            ("/v1/assist", "new", c, lambda q: {"question": q}) for c in (1, 8, 32)
+        ]
+        runs.append(("/v1/assist", "repeated", 8, lambda q: {"question": q}))
+        runs += [("/v1/knowledge/search", "new", c, lambda q: {"query": q, "k": 5}) for c in (1, 8, 32)]
+        for path, questions_kind, clients, make in runs:
+            n = per_client * clients if clients > 1 else (10 if quick else 100)
+            if questions_kind == "new":
+                picks = [questions[next(fresh) % len(questions)] for _ in range(n)]
+            else:
+                picks = [questions[i % 50] for i in range(n)]
+            load_before = round(os.getloadavg()[0], 2)
+            cpu_before = server_cpu_s(proc.pid)
+            row = load(url, key, path, [make(q) for q in picks], clients)
+            cpu_after = server_cpu_s(proc.pid)
+            if cpu_before is not None and cpu_after is not None:
+                row["cpu_ms_per_request"] = (cpu_after - cpu_before) * 1000 / n
+            rows.append(
+                {
+                    "workers": workers,
+                    "endpoint": path,
+                    "questions": questions_kind,
+                    "clients": clients,
+                    **row,
+                    "load_1min": load_before,
+                }
+            )
+            print(f"  {rows[-1]}")
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=60)
+        server_log.unlink(missing_ok=True)
     return rows
 
 
@@ -432,6 +488,12 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=None, help="chunks in the latency index (default 50,000)")
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--latency-only", action="store_true", help="only the latency table")
+    parser.add_argument(
+        "--workers",
+        type=lambda v: [int(x) for x in v.split(",")],
+        default=[2],
+        help="uvicorn worker counts to measure besides the 1-worker baseline (comma-separated, default 2)",
+    )
     args = parser.parse_args()
     if not XQUAD.is_dir():
         print(f"evaluation data not found at {XQUAD}; nothing to measure")
@@ -486,13 +548,22 @@ def main() -> None:
 
 
 def report_latency(folder: Path, queries: dict[str, list[dict[str, Any]]], args: Any, suffix: str) -> None:
+    """The baseline (one worker process) first, then each other worker count, in the same run."""
     target = args.chunks or (1000 if args.quick else 50000)
-    rows = latency(folder, queries, args.quick)
+    load_before = os.getloadavg()
+    rows: list[dict[str, Any]] = []
+    for workers in dict.fromkeys([1, *args.workers]):
+        rows += latency(folder, queries, args.quick, workers)
     report(
         f"assist-latency{suffix}",
-        f"Latency over uvicorn on loopback, {target:,} chunks, extractive (no LLM)",
+        f"Latency over uvicorn on loopback, {target:,} chunks, extractive (no LLM); baseline: 1 worker",
         rows,
-        {"chunks": target, "store": json.loads((folder / "ready").read_text()), "load_before": os.getloadavg()},
+        {
+            "chunks": target,
+            "store": json.loads((folder / "ready").read_text()),
+            "load_before": load_before,
+            "load_after": os.getloadavg(),
+        },
     )
 
 

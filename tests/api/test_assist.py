@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from core.db import transaction
 from core.settings import Settings
 from core.tables import AssistLogRow
 from tests.api.conftest import auth
@@ -37,6 +39,7 @@ def kb_client(client: TestClient, app_settings: Settings, tmp_path: Path) -> Tes
 
 
 def _logs(client: TestClient) -> list[AssistLogRow]:
+    client.app.state.services.writer.drain()  # type: ignore[attr-defined]  # rows are written off the request
     with client.app.state.services.sessions() as s:  # type: ignore[attr-defined]
         return list(s.scalars(select(AssistLogRow)))
 
@@ -160,3 +163,56 @@ def test_feedback_is_recorded_and_unknown_answers_are_404(kb_client: TestClient,
     assert r.status_code == 422
     r = kb_client.post(f"/v1/assist/{answer['id']}/feedback", json={"rating": "helpful"}, headers=auth(keys["analyst"]))
     assert r.status_code == 403
+
+
+def test_the_answer_is_logged_off_the_request_and_feedback_still_finds_it(
+    kb_client: TestClient, keys: dict[str, str]
+) -> None:
+    svc = kb_client.app.state.services  # type: ignore[attr-defined]
+    gate = threading.Event()
+    svc.writer.submit(lambda session: gate.wait(10))  # the writer is busy: the log row waits in the queue
+    answer = kb_client.post(
+        "/v1/assist", json={"question": "How long is the kettle warranty?"}, headers=auth(keys["agent"])
+    ).json()
+    assert svc.writer.pending == 3  # the gate, the answer's log row, its audit row: answered without them
+    threading.Timer(0.3, gate.set).start()
+    # feedback is not on the fast path: the write barrier commits the queued row first
+    r = kb_client.post(f"/v1/assist/{answer['id']}/feedback", json={"rating": "helpful"}, headers=auth(keys["agent"]))
+    assert r.status_code == 200 and [log.feedback for log in _logs(kb_client)] == ["helpful"]
+
+
+def test_feedback_waits_briefly_for_a_row_another_worker_is_still_writing(
+    kb_client: TestClient, keys: dict[str, str]
+) -> None:
+    answer = kb_client.post(
+        "/v1/assist", json={"question": "How long is the kettle warranty?"}, headers=auth(keys["agent"])
+    ).json()
+    [log] = _logs(kb_client)
+    sessions = kb_client.app.state.services.sessions  # type: ignore[attr-defined]
+    with transaction(sessions) as s:
+        s.delete(s.get(AssistLogRow, log.id))
+
+    def other_worker_commits() -> None:
+        with transaction(sessions) as s:
+            s.add(AssistLogRow(id=log.id, question=log.question, answer=log.answer, latency_ms=1.0, mode="extractive"))
+
+    threading.Timer(0.3, other_worker_commits).start()
+    r = kb_client.post(f"/v1/assist/{answer['id']}/feedback", json={"rating": "helpful"}, headers=auth(keys["agent"]))
+    assert r.status_code == 200
+
+
+def test_a_served_app_loads_the_assistant_at_start(app_settings: Settings) -> None:
+    from api import create_app
+    from api.routes.assist import _assistants
+
+    app = create_app(app_settings, warm=True)
+    svc = app.state.services
+    svc._embedder = FakeEmbedder()
+    with TestClient(app) as c:
+        assert svc in _assistants  # built by the lifespan, before the first question
+        assert c.get("/healthz").status_code == 200
+
+    broken = create_app(app_settings, warm=True)
+    broken.state.services.embedder = lambda: (_ for _ in ()).throw(RuntimeError("no model"))
+    with TestClient(broken) as c:  # a failed warm-up does not stop the server; the first question reports it
+        assert c.get("/healthz").status_code == 200

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from api.services import DeferredWriter
+from core.settings import Settings
 from core.tables import AuditEventRow
 from tests.api.conftest import auth
 
 
 def _audit(client: TestClient) -> list[AuditEventRow]:
+    client.app.state.services.writer.drain()  # type: ignore[attr-defined]  # rows are written off the request
     with client.app.state.services.sessions() as s:  # type: ignore[attr-defined]
         return list(s.scalars(select(AuditEventRow).order_by(AuditEventRow.id)))
 
@@ -78,3 +86,82 @@ def test_every_request_is_audited_without_the_secret(client: TestClient, keys: d
     assert not any(k.split("_", 2)[2] in dump for k in keys.values())
     listed = client.get("/v1/audit", headers=auth(keys["admin"])).json()
     assert listed[0]["route"] == "/v1/audit" or listed[0]["route"] == "/v1/keys"
+
+
+# ---------------------------------------------------------------- the deferred writer behind the audit trail
+
+
+def _writer_and_sessions(settings: Settings) -> tuple[DeferredWriter, sessionmaker[Session]]:
+    from core.db import engine_for, migrate, session_factory
+
+    engine = engine_for(settings)
+    migrate(engine)
+    sessions = session_factory(engine)
+    return DeferredWriter(sessions), sessions
+
+
+def _event(route: str) -> Callable[[Session], object]:
+    return lambda session: session.add(AuditEventRow(method="GET", route=route, status=200, duration_ms=1.0))
+
+
+def _routes(sessions: sessionmaker[Session]) -> list[str]:
+    with sessions() as s:
+        return [r.route for r in s.scalars(select(AuditEventRow).order_by(AuditEventRow.id))]
+
+
+def test_deferred_writes_are_committed_in_order_and_drain_waits_for_them(settings: Settings) -> None:
+    writer, sessions = _writer_and_sessions(settings)
+    for i in range(300):
+        writer.submit(_event(f"/r{i}"))
+    assert writer.drain(timeout=30) and writer.pending == 0
+    assert _routes(sessions) == [f"/r{i}" for i in range(300)]
+    writer.close()
+
+
+def test_one_failing_write_costs_only_itself(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    writer, sessions = _writer_and_sessions(settings)
+
+    def broken(session: Session) -> None:
+        raise RuntimeError("boom")
+
+    gate = threading.Event()
+    writer.submit(lambda session: gate.wait(10))  # hold the thread, so the next three share one batch
+    writer.submit(_event("/before"))
+    writer.submit(broken)
+    writer.submit(_event("/after"))
+    gate.set()
+    assert writer.drain(timeout=30)
+    assert _routes(sessions) == ["/before", "/after"] and writer.failed == 1
+    assert "deferred write failed" in caplog.text
+    writer.close()
+
+
+def test_close_commits_what_is_queued_and_later_writes_run_inline(settings: Settings) -> None:
+    writer, sessions = _writer_and_sessions(settings)
+    gate = threading.Event()
+    writer.submit(lambda session: gate.wait(10))
+    for i in range(5):
+        writer.submit(_event(f"/q{i}"))
+    threading.Timer(0.2, gate.set).start()
+    writer.close()
+    assert _routes(sessions) == [f"/q{i}" for i in range(5)]
+    writer.submit(_event("/late"))
+    assert _routes(sessions)[-1] == "/late"
+
+
+def test_shutting_the_app_down_loses_no_audit_row(app_settings: Settings) -> None:
+    from api import create_app
+
+    app = create_app(app_settings)
+    with TestClient(app) as c:
+        for _ in range(20):
+            c.get("/healthz")  # on the fast path: nothing drains before it
+    with app.state.services.sessions() as s:
+        assert len(list(s.scalars(select(AuditEventRow)))) == 20
+
+
+def test_reads_after_deferred_writes_see_them(client: TestClient, keys: dict[str, str]) -> None:
+    for _ in range(10):
+        client.get("/healthz")
+    listed = client.get("/v1/audit", params={"limit": 50}, headers=auth(keys["admin"])).json()
+    assert sum(1 for row in listed if row["route"] == "/healthz") == 10

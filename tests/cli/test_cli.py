@@ -100,3 +100,76 @@ def test_serve_answers_healthz_and_readyz(tmp_path: Path, model_cache: Path) -> 
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_worker_processes_get_the_same_settings_secrets_included(tmp_path: Path) -> None:
+    from pydantic import SecretStr
+
+    from api.app import WORKER_SETTINGS_ENV, settings_for_workers, worker_app
+    from core.settings import Settings
+
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+    settings.privacy.customer_key_secret = SecretStr("s3cret")
+    settings.api.port = 8123
+    os.environ[WORKER_SETTINGS_ENV] = settings_for_workers(settings)
+    try:
+        from core.db import engine_for, migrate
+
+        migrate(engine_for(settings))
+        rebuilt = worker_app().state.settings
+    finally:
+        del os.environ[WORKER_SETTINGS_ENV]
+    assert rebuilt.data_dir == settings.data_dir and rebuilt.api.port == 8123
+    assert rebuilt.privacy.customer_key_secret.get_secret_value() == "s3cret"
+    assert rebuilt.model_dump() == settings.model_dump()
+
+
+@pytest.mark.integration
+def test_serve_with_two_workers_answers_and_loses_no_row(tmp_path: Path, model_cache: Path) -> None:
+    from sqlalchemy import func, select
+
+    from core.db import engine_for, session_factory
+    from core.settings import Settings
+    from core.tables import AssistLogRow, AuditEventRow
+
+    data = tmp_path / "data"
+    env = {**os.environ, "CXLOOP_MODELS__CACHE_DIR": str(model_cache)}
+    key = (
+        subprocess.run(
+            [CXLOOP, "keys", "create", "--role", "agent", "--data-dir", str(data)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [CXLOOP, "serve", "--data-dir", str(data), "--port", str(port), "--workers", "2"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while log.read_text(errors="replace").count("Application startup complete") < 2:
+            assert time.monotonic() < deadline and proc.poll() is None, log.read_text(errors="replace")
+            time.sleep(0.3)
+        with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=60) as http:
+            for i in range(12):
+                r = http.post("/v1/assist", json={"question": f"how do I descale kettle number {i}?"})
+                assert r.status_code == 200 and r.json()["abstained"], r.text  # nothing is indexed
+    finally:
+        proc.terminate()  # uvicorn stops the workers; each commits its queued rows on the way out
+        proc.wait(timeout=60)
+    output = log.read_text(errors="replace")
+    assert "started parent process" in output.lower() and "died" not in output, output
+    sessions = session_factory(engine_for(Settings(_env_file=None, data_dir=data)))  # type: ignore[call-arg]
+    with sessions() as s:
+        assert s.scalar(select(func.count(AssistLogRow.id))) == 12, output
+        assert s.scalar(select(func.count(AuditEventRow.id)).where(AuditEventRow.route == "/v1/assist")) == 12, output

@@ -64,3 +64,31 @@ def test_langchain_retriever_returns_documents_with_citation_metadata(assistant:
     assert docs and docs[0].metadata["section"] == "滤芯更换"
     assert {"chunk_id", "document_id", "title", "source", "product"} <= set(docs[0].metadata)
     assert all(d.metadata["language"] == "zh" for d in docs)
+
+
+def test_repeated_queries_are_embedded_once_and_the_cache_is_bounded() -> None:
+    import numpy as np
+    import pytest
+
+    from knowledge.corpus import Corpus
+    from knowledge.retrieval import DenseRetriever
+    from tests.conftest import FakeEmbedder
+
+    class Counting(FakeEmbedder):
+        calls = 0
+
+        def embed(self, texts, *, kind="passage"):  # type: ignore[no-untyped-def]
+            Counting.calls += len(texts)
+            return super().embed(texts, kind=kind)
+
+    dense = DenseRetriever(lambda: Corpus([], None, (0, "")), None, Counting(), cache_size=2)
+    first = dense.embed_query("descale the kettle")
+    again = dense.embed_query("descale the kettle")
+    assert Counting.calls == 1 and again is first and dense.cache_hits == 1
+    assert np.allclose(first, Counting().embed(["descale the kettle"], kind="query")[0])
+    with pytest.raises(ValueError):
+        first[0] = 1.0  # shared between requests: read-only
+    dense.embed_query("b")
+    dense.embed_query("c")  # evicts the least recently used ("descale the kettle")
+    dense.embed_query("descale the kettle")
+    assert Counting.calls == 5  # 4 embeddings above plus the check's own call
