@@ -90,7 +90,7 @@ def index_pending(
     collection: Any,
     embedder: Embedder,
     *,
-    batch: int = 50,
+    batch: int = 200,
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Embed every stored conversation not yet in the index (new, replaced, or left over by a crash)."""
@@ -122,8 +122,9 @@ def index_pending(
                 texts += t
                 shown += s
                 metas += m
-        for _, conversation_id in keys:  # a replaced conversation may have had more turns
-            collection.delete(where={"conversation_id": conversation_id})
+        # a replaced conversation may have had more turns; one delete per batch (one per conversation slows down
+        # as the collection grows)
+        collection.delete(where={"conversation_id": {"$in": sorted({c for _, c in keys})}})
         if ids:
             collection.upsert(
                 ids=ids, embeddings=embedder.embed(texts, kind="passage"), documents=shown, metadatas=metas

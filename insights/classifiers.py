@@ -53,9 +53,10 @@ class CachingEmbedder:
 
     def embed(self, texts: Sequence[str], *, kind: EmbedKind = "passage") -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if (kind, t) not in self._cache))
+        if missing and len(self._cache) + len(missing) > self._max:
+            self._cache.clear()  # a run moves on batch by batch; old turns are not asked for again
+            missing = list(dict.fromkeys(texts))  # what was cached a moment ago is gone too
         if missing:
-            if len(self._cache) + len(missing) > self._max:
-                self._cache.clear()  # a run moves on batch by batch; old turns are not asked for again
             for text, vector in zip(missing, self.inner.embed(missing, kind=kind), strict=True):
                 self._cache[(kind, text)] = vector
         if not texts:

@@ -117,3 +117,14 @@ def test_fit_adds_the_taxonomy_examples_to_the_rows(fake: FakeEmbedder) -> None:
     classifier = fit_head_classifier(TINY, ["parcel lost in transit"], ["delivery"], fake)
     assert classifier.trained
     assert classifier.classify(["快递还没到"])[0].best == "delivery"
+
+
+def test_caching_embedder_survives_its_cache_filling_up(fake: FakeEmbedder) -> None:
+    from insights.classifiers import CachingEmbedder
+
+    cache = CachingEmbedder(fake, max_items=3)
+    first = cache.embed(["a", "b"])
+    # "a" is cached, "c" and "d" are not: the cache overflows and is cleared mid-call
+    again = cache.embed(["a", "c", "d"])
+    assert again.shape == (3, fake.dim)
+    assert np.allclose(again[0], first[0])
