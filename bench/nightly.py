@@ -480,10 +480,10 @@ def main() -> None:
             print(f"skipping the airline part: {TWEETS} not found")
     if not args.airline_only:
         if not SHARED.is_dir():
-            print(f"skipping the scale part: {SHARED} not found (the generator resamples its texts)")
-        else:
-            part, extra["scale"] = scale_part(n, days, new, args.keep)
-            rows += part
+            print(f"{SHARED} not found: the scale part resamples the demo corpus's texts instead")
+        part, extra["scale"] = scale_part(n, days, new, args.keep)
+        extra["scale"]["texts"] = "../shared/data" if SHARED.is_dir() else "demo corpus (../shared/data not found)"
+        rows += part
     if not rows:
         raise SystemExit("nothing to report")
     suffix = "-quick" if args.quick else ""

@@ -80,7 +80,10 @@ def _csv(path: Path, column: str) -> list[str]:
 
 
 def load_pools() -> Pools:
+    """Texts from ../shared/data; from the demo corpus where that is absent (a clone without the shared folder)."""
     pools = Pools(en_agent=list(EN_REPLIES), zh_agent=list(ZH_REPLIES))
+    if not SHARED.is_dir():
+        return _demo_pools(pools)
     tweets = _csv(SHARED / "sentiment_airline_tweets_en" / "Tweets.csv", "text")
     pools.en += [t for t in (re.sub(r"@\w+\s*", "", x).strip() for x in tweets) if len(t) > 10]
     pools.en += _csv(SHARED / "intent_banking77_en" / "train.csv", "text")
@@ -97,6 +100,20 @@ def load_pools() -> Pools:
         for i in range(0, max(1, len(turns) - 4), 2):  # 3 dialogues: every window is a conversation
             pools.en_dialogues.append(turns[i : i + 4])
         pools.en_agent += [t for s, t in turns if s == "agent" and len(t) > 15]
+    return pools
+
+
+def _demo_pools(pools: Pools) -> Pools:
+    for path, column, speaker in (
+        (ROOT / "demo" / "chats" / "chats.csv", "text", "speaker"),
+        (ROOT / "demo" / "work_orders" / "work_orders.csv", "description", None),
+    ):
+        with path.open(encoding="utf-8-sig") as fh:
+            for row in csv.DictReader(fh):
+                if speaker and row[speaker] != "customer":
+                    continue
+                text = row[column].strip()[:300]
+                (pools.zh if re.search(r"[\u3400-\u9fff]", text) else pools.en).append(text)
     return pools
 
 

@@ -60,21 +60,22 @@ def test_models_list_names_the_backends() -> None:
         assert name in result.output
 
 
+def _agent_key(data: Path, env: dict[str, str]) -> str:
+    created = subprocess.run(
+        [CXLOOP, "keys", "create", "--role", "agent", "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return created.stdout.strip().splitlines()[-1]
+
+
 @pytest.mark.integration
 def test_serve_answers_healthz_and_readyz(tmp_path: Path, model_cache: Path) -> None:
     data = tmp_path / "data"
     env = {**os.environ, "CXLOOP_MODELS__CACHE_DIR": str(model_cache)}
-    key = (
-        subprocess.run(
-            [CXLOOP, "keys", "create", "--role", "agent", "--data-dir", str(data)],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=env,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
+    key = _agent_key(data, env)
     port = free_port()
     proc = subprocess.Popen(
         [CXLOOP, "serve", "--data-dir", str(data), "--port", str(port)],
@@ -134,17 +135,7 @@ def test_serve_with_two_workers_answers_and_loses_no_row(tmp_path: Path, model_c
 
     data = tmp_path / "data"
     env = {**os.environ, "CXLOOP_MODELS__CACHE_DIR": str(model_cache)}
-    key = (
-        subprocess.run(
-            [CXLOOP, "keys", "create", "--role", "agent", "--data-dir", str(data)],
-            capture_output=True,
-            text=True,
-            check=True,
-            env=env,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
+    key = _agent_key(data, env)
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
