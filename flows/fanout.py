@@ -70,7 +70,7 @@ def cached_transcriber(settings: Settings) -> tuple[Transcriber, int]:
 def transcribe_call(settings: Settings, path: Path) -> TranscribedCall:
     """Decode, transcribe and mask one recording (plain function: the task below and tests call it)."""
     from core.hashing import sha256_file
-    from ingest import calls
+    from ingest.pipeline import transcribe_call as transcribe
 
     started = time.perf_counter()
     transcriber, loads = cached_transcriber(settings)
@@ -78,14 +78,7 @@ def transcribe_call(settings: Settings, path: Path) -> TranscribedCall:
     conversation: Conversation | None = None
     error: str | None = None
     try:
-        meta = calls.call_metadata(path, {})
-        audio = calls.decode(path)
-        turns, language = calls.transcribe_turns(
-            audio, transcriber, left_role=settings.ingest.left_channel, language=meta.get("language")
-        )
-        if not turns:
-            raise InvalidInput(f"{path.name}: no speech found ({audio.duration:.1f} s of audio)")
-        conversation = calls.call_unit(path, sha, meta, turns, language, settings).conversation
+        conversation = transcribe(settings, path, sha, transcriber, {}).conversation
     except InvalidInput as exc:
         error = exc.message
     return TranscribedCall(
@@ -154,7 +147,8 @@ def store_transcribed(settings: Settings, results: list[TranscribedCall], *, sou
     """Write fanned-out transcripts from this one process, with the same ledger accounting as `ingest` (one run)."""
     from core.db import engine_for, migrate, session_factory
     from ingest import ledger
-    from ingest.units import Batch, Unit
+    from ingest.pipeline import store_call
+    from ingest.units import Unit
 
     engine = engine_for(settings)
     try:
@@ -165,15 +159,12 @@ def store_transcribed(settings: Settings, results: list[TranscribedCall], *, sou
         for result in results:
             if ledger.file_unchanged(sessions, result.path, result.sha256):
                 part = RunReport(run_id=run_id, channel="call", source=result.path)
-                part.counts.files_unchanged = part.counts.rows_duplicate = 1
-            elif result.conversation is None:
-                part = ledger.quarantine_file(sessions, run_id, "call", result.path, result.error or "?", result.sha256)
-                part.counts.rows_quarantined = 1
+                part.counts.files = part.counts.files_unchanged = part.counts.rows_duplicate = 1
             else:
-                unit = Unit(conversation=result.conversation, content_sha256=result.sha256, rows=1)
-                part = ledger.store_batch(sessions, Batch(source_uri=result.path, units=[unit]), run_id, "call")
-                ledger.mark_file_complete(sessions, result.path, "call", result.sha256, part.counts, run_id)
-            part.counts.files = 1
+                unit = None
+                if result.conversation is not None:
+                    unit = Unit(conversation=result.conversation, content_sha256=result.sha256, rows=1)
+                part = store_call(sessions, run_id, result.path, result.sha256, unit, result.error)
             total.counts.add(part.counts)
             total.quarantined.extend(part.quarantined)
         ledger.finish_run(sessions, run_id, total.counts)

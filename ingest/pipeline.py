@@ -23,7 +23,7 @@ from ingest.exports import read_export
 from ingest.ledger import RunReport
 from ingest.mapping import ColumnMapping, load_mapping
 from ingest.tabular import SUFFIXES
-from ingest.units import Batch
+from ingest.units import Batch, Unit
 
 Progress = Callable[[str, int], None]  # (what just finished, how many units of work)
 
@@ -67,6 +67,34 @@ def ingest_export_file(
     return report
 
 
+def transcribe_call(
+    settings: Settings, path: Path, sha: str, transcriber: Transcriber, manifest: dict[str, dict[str, Any]]
+) -> Unit:
+    """One recording -> one masked conversation; `InvalidInput` when it cannot be decoded or holds no speech."""
+    meta = calls.call_metadata(path, manifest)
+    audio = calls.decode(path)
+    turns, language = calls.transcribe_turns(
+        audio, transcriber, left_role=settings.ingest.left_channel, language=meta.get("language")
+    )
+    if not turns:
+        raise InvalidInput(f"{path.name}: no speech found ({audio.duration:.1f} s of audio)")
+    return calls.call_unit(path, sha, meta, turns, language, settings)
+
+
+def store_call(
+    sessions: sessionmaker[Session], run_id: str, uri: str, sha: str, unit: Unit | None, error: str | None
+) -> RunReport:
+    """Store a transcribed call (and mark its file complete), or quarantine the file with `error`."""
+    if unit is None:
+        report = ledger.quarantine_file(sessions, run_id, "call", uri, error or "not transcribed", sha)
+        report.counts.rows_quarantined = report.counts.files = 1
+        return report
+    report = ledger.store_batch(sessions, Batch(source_uri=uri, units=[unit]), run_id, "call")
+    report.counts.files = 1
+    ledger.mark_file_complete(sessions, uri, "call", sha, report.counts, run_id)
+    return report
+
+
 def ingest_call_file(
     settings: Settings,
     sessions: sessionmaker[Session],
@@ -87,23 +115,10 @@ def ingest_call_file(
         report.counts.files = report.counts.files_unchanged = report.counts.rows_duplicate = 1
         return report
     try:
-        meta = calls.call_metadata(path, manifest)
-        audio = calls.decode(path)
-        turns, language = calls.transcribe_turns(
-            audio, transcriber, left_role=settings.ingest.left_channel, language=meta.get("language")
-        )
-        if not turns:
-            raise InvalidInput(f"{path.name}: no speech found ({audio.duration:.1f} s of audio)")
-        unit = calls.call_unit(path, sha, meta, turns, language, settings)
+        unit = transcribe_call(settings, path, sha, transcriber, manifest)
     except InvalidInput as exc:
-        report = ledger.quarantine_file(sessions, run_id, "call", uri, exc.message, sha)
-        report.counts.rows_quarantined = report.counts.files = 1
-        return report
-    batch = Batch(source_uri=uri, units=[unit])
-    report = ledger.store_batch(sessions, batch, run_id, "call")
-    report.counts.files = 1
-    ledger.mark_file_complete(sessions, uri, "call", sha, report.counts, run_id)
-    return report
+        return store_call(sessions, run_id, uri, sha, None, exc.message)
+    return store_call(sessions, run_id, uri, sha, unit, None)
 
 
 def run_ingest(
