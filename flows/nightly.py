@@ -187,18 +187,12 @@ def nightly(settings: Settings | None = None, now: datetime | None = None, inbox
     return result
 
 
-def run_nightly(settings: Settings, now: datetime | None = None, inbox: Path | None = None) -> NightlyReport:
-    report: NightlyReport = nightly(settings, now, inbox)
-    return report
-
-
 def corpus_now(settings: Settings) -> datetime:
     """Local midnight after the newest stored conversation: `now` for replaying a fixed corpus (the demo, tests)."""
-    from zoneinfo import ZoneInfo
-
     from sqlalchemy import func, select
 
     from core.tables import ConversationRow
+    from insights.reportmodels import period_end
 
     engine = engine_for(settings)
     try:
@@ -208,8 +202,5 @@ def corpus_now(settings: Settings) -> datetime:
         engine.dispose()
     if latest is None:
         return datetime.now(UTC)
-    local = (latest if latest.tzinfo else latest.replace(tzinfo=UTC)).astimezone(ZoneInfo(settings.flows.timezone))
-    return (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-FLOWS = {"nightly": nightly, "andon": andon, "reports": reports}
+    latest = latest if latest.tzinfo else latest.replace(tzinfo=UTC)
+    return period_end(latest + timedelta(days=1), settings.flows.timezone)

@@ -4,22 +4,15 @@ alerts and knowledge gaps (`insights` never imports `knowledge`)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from core.db import engine_for, session_factory, transaction
 from core.settings import Settings
 from insights.alerts import AlertView, followups, list_alerts
-from insights.reportmodels import AlertSummary, FollowupSummary, GapSummary
+from insights.reportmodels import AlertSummary, FollowupSummary, GapSummary, period_end
 
 QUOTES_PER_ALERT = 3
-
-
-def period_end(settings: Settings, now: datetime) -> datetime:
-    """Local midnight of `now`'s day: a report written at 02:00 covers whole days up to yesterday."""
-    local = now.astimezone(ZoneInfo(settings.flows.timezone))
-    return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def alert_summary(alert: AlertView) -> AlertSummary:
@@ -38,7 +31,7 @@ def alert_summary(alert: AlertView) -> AlertSummary:
 
 
 def _live_alerts(session: Session) -> list[AlertSummary]:
-    return [alert_summary(a) for a in list_alerts(session) if a.status != "closed"]
+    return [alert_summary(a) for a in list_alerts(session, live=True)]
 
 
 def _followups(session: Session, now: datetime) -> list[FollowupSummary]:
@@ -82,7 +75,7 @@ def write_trend_report(settings: Settings, now: datetime) -> dict[str, str]:
     from insights.reportmodels import assemble_report
     from insights.topics import chat_namer
 
-    end = period_end(settings, now)
+    end = period_end(now, settings.flows.timezone)
     embedder = load_insight_embedder(settings)
     chat = load_chat_model(settings)
     engine = engine_for(settings)
@@ -108,7 +101,7 @@ def write_loss_digest(settings: Settings, now: datetime) -> dict[str, str]:
     from insights.digest import build_loss_digest
     from insights.render.pages import write_report
 
-    end = period_end(settings, now)
+    end = period_end(now, settings.flows.timezone)
     engine = engine_for(settings)
     try:
         with session_factory(engine)() as session:

@@ -271,12 +271,17 @@ def work_order_view(row: WorkOrderRow) -> WorkOrderView:
     )
 
 
-def list_alerts(session: Session, *, status: str | None = None, limit: int = 100) -> list[AlertView]:
+def list_alerts(
+    session: Session, *, status: str | None = None, live: bool = False, limit: int = 100
+) -> list[AlertView]:
+    """Newest first; `live` keeps the alerts that are not closed (open or acknowledged)."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
     query = select(AndonAlertRow).order_by(AndonAlertRow.opened_at.desc(), AndonAlertRow.id).limit(limit)
     if status is not None:
         query = query.where(AndonAlertRow.status == status)
+    if live:
+        query = query.where(AndonAlertRow.status != "closed")
     return [view(r) for r in session.scalars(query)]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -16,6 +17,11 @@ from core.ml.base import Embedder
 from core.settings import ReportSettings
 from insights.topics import Namer, Topic, emerging_topics
 from insights.trends import TrendData, build_trends
+
+
+def period_end(now: datetime, timezone: str) -> datetime:
+    """Local midnight of `now`'s day: a report written at 02:00 covers whole days up to yesterday."""
+    return now.astimezone(ZoneInfo(timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 class AlertSummary(BaseModel):

@@ -21,6 +21,7 @@ from api.services import Services
 from core.errors import InvalidInput, NotFound
 from core.keys import Principal
 from insights.digest import LossDigest, build_loss_digest
+from insights.reportmodels import period_end
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 analyst = require_role("analyst")
@@ -56,11 +57,11 @@ def trends_page(
 
 
 def _digest(svc: Services, session: Session, team: str | None, days: int, end: date | None) -> LossDigest:
-    tz = ZoneInfo(svc.settings.flows.timezone)
+    tz = svc.settings.flows.timezone
     if end is None:
-        end_at = datetime.now(UTC).astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        end_at = period_end(datetime.now(UTC), tz)
     else:
-        end_at = datetime(end.year, end.month, end.day, tzinfo=tz) + timedelta(days=1)
+        end_at = datetime(end.year, end.month, end.day, tzinfo=ZoneInfo(tz)) + timedelta(days=1)
     if end_at - timedelta(days=days) > datetime.now(UTC) + timedelta(days=1):
         raise InvalidInput("the period lies in the future")
     return build_loss_digest(session, end=end_at, period_days=days, team=team)

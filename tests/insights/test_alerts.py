@@ -94,6 +94,7 @@ def test_alert_lifecycle(engine: Engine) -> None:
         assert s.scalar(select(func.count()).select_from(AndonAlertRow)) == 2
         assert s.scalar(select(func.count()).select_from(WorkOrderRow)) == 4
         assert [a.status for a in alerts.list_alerts(s, status="open")] == ["open"]
+        assert [a.conversation_ids for a in alerts.list_alerts(s, live=True)] == [["c5", "c6"]]
         (follow,) = alerts.followups(s, now=later)
     assert follow.before.complaints == 4 and follow.after.complaints == 2
     assert follow.before.per_1000 > 0
