@@ -94,5 +94,7 @@ def test_trend_report_and_digest(client: TestClient, keys: dict[str, str], app_s
     assert digest.status_code == 200, digest.text
     assert digest.json()["overall"]["lost"] == 1
     assert client.get("/v1/digests/loss-reasons", headers=auth(keys["agent"])).status_code == 403
+    future = client.get("/v1/digests/loss-reasons?end=2099-01-01", headers=auth(keys["sales_lead"]))
+    assert future.status_code == 422 and "future" in future.json()["error"]["message"]
     html = client.get("/v1/digests/loss-reasons/page?end=2026-11-21", headers=auth(keys["sales_lead"]))
     assert html.status_code == 200 and "price" in html.text and "li.wei@example.com" not in html.text
