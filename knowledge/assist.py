@@ -317,9 +317,12 @@ def build_assistant(
     chat_model: Any | None = None,
     calibration: Calibration | None = None,
     corpus_cache: CorpusCache | None = None,
+    query_threads: int = 1,
 ) -> Assistant:
+    """`query_threads`: questions whose vectors may be computed at the same time (see `DenseRetriever`)."""
     cache = corpus_cache or CorpusCache(sessions)
-    retriever = HybridRetriever(LexicalRetriever(cache.get), DenseRetriever(cache.get, collection, embedder))
+    dense = DenseRetriever(cache.get, collection, embedder, concurrency=query_threads)
+    retriever = HybridRetriever(LexicalRetriever(cache.get), dense)
     return Assistant(cache.get, retriever, chat_model=chat_model, calibration=calibration)
 
 

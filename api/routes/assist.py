@@ -46,6 +46,7 @@ def assistant(svc: Services = Depends(services)) -> Assistant:
                 knowledge_collection(svc.settings, embedder, client=svc.chroma()),
                 embedder,
                 chat_model=load_chat_model(svc.settings),
+                query_threads=svc.settings.api.query_threads or 1,
             )
             _assistants[svc] = found
         return found

