@@ -29,15 +29,20 @@ log = logging.getLogger(__name__)
 Write = Callable[[Session], object]
 
 
+def _hurry(session: Session) -> None:
+    """Queue marker from `drain()`: commit what has queued now instead of lingering for more."""
+
+
 class DeferredWriter:
     """One background thread per process that commits queued writes in batches (at most `max_batch` each).
 
     A batch that fails is retried one write per transaction, so one bad row costs only itself (it is logged).
     After `close()`, or before the thread exists in a process that never submitted, writes run inline."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, max_batch: int = 200) -> None:
+    def __init__(self, sessions: sessionmaker[Session], *, max_batch: int = 200, linger_s: float = 0.05) -> None:
         self.sessions = sessions
         self.max_batch = max_batch
+        self.linger_s = linger_s
         self._queue: queue.SimpleQueue[Write | None] = queue.SimpleQueue()
         self._cond = threading.Condition()
         self._submitted = 0
@@ -67,6 +72,8 @@ class DeferredWriter:
         """Wait until every write submitted before this call is committed (or failed and logged)."""
         with self._cond:
             target = self._submitted
+            if self._done < target and self._thread is not None:
+                self._queue.put(_hurry)
             return self._cond.wait_for(lambda: self._done >= target, timeout=timeout)
 
     def close(self, timeout: float = 30.0) -> None:
@@ -84,15 +91,22 @@ class DeferredWriter:
         stop = False
         while not stop:
             first = self._queue.get()
+            if first is _hurry:
+                continue
             batch: list[Write] = []
             if first is None:
                 stop = True
             else:
                 batch.append(first)
-            while len(batch) < self.max_batch:  # whatever queued up meanwhile goes into the same commit
+            # whatever queues up within `linger_s` goes into the same commit (under load one transaction per few
+            # dozen rows instead of one per request: each costs an ORM flush and a WAL sync), unless a reader waits
+            deadline = time.monotonic() + self.linger_s
+            while not stop and len(batch) < self.max_batch:
                 try:
-                    item = self._queue.get_nowait()
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
+                    break
+                if item is _hurry:
                     break
                 if item is None:
                     stop = True

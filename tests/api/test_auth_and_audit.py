@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -115,6 +116,28 @@ def test_deferred_writes_are_committed_in_order_and_drain_waits_for_them(setting
         writer.submit(_event(f"/r{i}"))
     assert writer.drain(timeout=30) and writer.pending == 0
     assert _routes(sessions) == [f"/r{i}" for i in range(300)]
+    writer.close()
+
+
+def test_writes_arriving_together_share_a_commit_and_a_reader_cuts_the_wait_short(settings: Settings) -> None:
+    from core.db import engine_for, migrate, session_factory
+
+    engine = engine_for(settings)
+    migrate(engine)
+    writer = DeferredWriter(session_factory(engine), linger_s=30.0)
+    commits: list[int] = []
+    real = writer._transaction
+
+    def counted(batch: list[Callable[[Session], object]]) -> None:
+        commits.append(len(batch))
+        real(batch)
+
+    writer._transaction = counted  # type: ignore[method-assign]
+    for i in range(5):
+        writer.submit(_event(f"/r{i}"))
+    started = time.monotonic()
+    assert writer.drain(timeout=20)  # a reader does not wait out the 30 s linger
+    assert time.monotonic() - started < 10 and commits == [5]
     writer.close()
 
 
