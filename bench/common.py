@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ def report(name: str, title: str, rows: list[dict[str, Any]], extra: dict[str, A
         table.add_column(col, justify="left" if isinstance(rows[0][col], str) else "right")
     for row in rows:
         table.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()])
-    Console().print(table)
+    # piped to a log, rich would squeeze the table into 80 columns and cut every number short
+    Console(width=None if sys.stdout.isatty() else 220).print(table)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{name}.json"
     payload = {"bench": name, "at": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": machine(), "rows": rows}

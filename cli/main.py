@@ -54,7 +54,11 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (default from settings: 8000).")] = None,
     workers: Annotated[
         int | None,
-        typer.Option(min=1, help="Worker processes (default from settings: 1; one per core serves the most)."),
+        typer.Option(
+            min=1,
+            help="Worker processes (default from settings: 1, which embeds as many questions at once as the "
+            "embedder has threads; more workers pay off with more cores).",
+        ),
     ] = None,
 ) -> None:
     """Serve the HTTP API (uvicorn)."""
