@@ -112,24 +112,34 @@ def xquad_documents(passages: dict[str, list[dict[str, Any]]]) -> list[Any]:
     return docs
 
 
-def write_documents(store: Any, docs: list[Any], embedder: Any) -> dict[str, np.ndarray]:
-    """Chunk and store the documents with cached vectors; returns each document's mean vector (for fillers).
+def write_documents(
+    store: Any, docs: list[Any], embedder: Any
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Chunk and store the documents with cached vectors (chunks and their sentences); returns each document's mean
+    vector and every sentence's vector (for fillers).
 
     Each passage is a document, chunked by the product's chunker (a long passage becomes several chunks)."""
     from knowledge.chunking import chunk_document
     from knowledge.store import indexed_text
+    from knowledge.text import split_sentences
 
     drafts = [chunk_document(d) for d in docs]
     texts = [indexed_text(d.title, c.section_path, c.text) for d, cs in zip(docs, drafts, strict=True) for c in cs]
     vectors = embed_cached(embedder, texts, "passage")
+    sentences = sorted({s for cs in drafts for c in cs for s in split_sentences(c.text)})
+    sentence_vector = dict(zip(sentences, embed_cached(embedder, sentences, "passage"), strict=True))
     means: dict[str, np.ndarray] = {}
     at = 0
     for doc, chunks in zip(docs, drafts, strict=True):
         part = vectors[at : at + len(chunks)]
         at += len(chunks)
-        store.write(doc, chunks, fingerprint=doc.content_hash, vectors=part, new=True)
+        per_chunk = [
+            np.array([sentence_vector[s] for s in split_sentences(c.text)], dtype=np.float32).reshape(-1, embedder.dim)
+            for c in chunks
+        ]
+        store.write(doc, chunks, fingerprint=doc.content_hash, vectors=part, sentence_vectors=per_chunk, new=True)
         means[doc.source] = part.mean(axis=0)
-    return means
+    return means, sentence_vector
 
 
 def open_kb(settings: Settings, embedder: Any) -> tuple[Any, Any]:
@@ -269,7 +279,7 @@ def build_latency_store(embedder: Any, passages: dict[str, list[dict[str, Any]]]
 
     docs = xquad_documents(passages)
     key = hashlib.sha256("".join(d.content_hash for d in docs).encode()).hexdigest()[:10]
-    folder = CACHE / f"assist-latency-{embedder.name}-{target}-{key}"
+    folder = CACHE / f"assist-latency-{embedder.name}-{target}-{key}-sv"  # -sv: chunks carry sentence vectors
     if (folder / "ready").exists():
         return folder
     if folder.exists():
@@ -279,7 +289,7 @@ def build_latency_store(embedder: Any, passages: dict[str, list[dict[str, Any]]]
     settings = _settings(folder)
     store = open_store(settings, embedder=embedder)
     started = time.perf_counter()
-    means = write_documents(store, docs, embedder)
+    means, sentence_vector = write_documents(store, docs, embedder)
     with store.sessions() as session:
         from knowledge.corpus import corpus_signature
 
@@ -290,13 +300,18 @@ def build_latency_store(embedder: Any, passages: dict[str, list[dict[str, Any]]]
     while total < target:
         lang = LANGS[n_doc % 2]
         pool = pools[lang]
-        drafts, vectors = [], []
+        drafts, vectors, sentence_vectors = [], [], []
         for ordinal in range(min(25, target - total)):
             picks = rng.choice(len(pool), size=3, replace=False)
             text = ("" if lang == "zh" else " ").join(pool[i][1][rng.integers(len(pool[i][1]))] for i in picks)
             drafts.append(ChunkDraft(ordinal=ordinal, section_path=f"part {ordinal}", text=text))
             v = np.mean([means[pool[i][0]] for i in picks], axis=0) + rng.normal(0, 0.05, embedder.dim)
             vectors.append(v / np.linalg.norm(v))
+            # its sentences are real XQuAD sentences, with their real vectors (the chunk's own vector stands in for
+            # one the sentence splitter cut differently after joining)
+            sentence_vectors.append(
+                np.array([sentence_vector.get(s, vectors[-1]) for s in split_sentences(text)], dtype=np.float32)
+            )
         doc = SourceDocument(
             source=f"filler:{n_doc}",
             title=f"Filler document {n_doc}",
@@ -306,7 +321,12 @@ def build_latency_store(embedder: Any, passages: dict[str, list[dict[str, Any]]]
             language=lang,
         )
         total += store.write(
-            doc, drafts, fingerprint=doc.content_hash, vectors=np.array(vectors, dtype=np.float32), new=True
+            doc,
+            drafts,
+            fingerprint=doc.content_hash,
+            vectors=np.array(vectors, dtype=np.float32),
+            sentence_vectors=sentence_vectors,
+            new=True,
         )
         n_doc += 1
         if n_doc % 200 == 0:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -130,6 +131,9 @@ class ChunkRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     # BM25 terms, space-joined: the lexical index reloads without re-running the Chinese segmenter (issue 4)
     tokens: Mapped[str | None] = mapped_column(Text)
+    # one float16 vector per sentence of `text` (knowledge.text.split_sentences), row-major: the best sentence's
+    # similarity joins the ranking (knowledge.retrieval.boost_by_sentences)
+    sentence_vectors: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     document: Mapped[DocumentRow] = relationship(back_populates="chunks")
 

@@ -62,6 +62,8 @@ class Corpus:
     _languages: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
     _documents: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
     _sentences: dict[int, list[tuple[str, frozenset[str]]]] = field(default_factory=dict)
+    # per chunk, its sentences' float16 vectors as stored (decoded on use: a query looks at ~30 chunks), or None
+    sentence_vectors: list[bytes | None] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
@@ -92,6 +94,16 @@ class Corpus:
             cached = [(s, sentence_terms(s)) for s in split_sentences(self.chunks[pos].text)]
             self._sentences[pos] = cached
         return cached
+
+    def sentence_similarity(self, pos: int, vector: np.ndarray) -> float | None:
+        """The best cosine between `vector` and the chunk's sentences; None without sentence vectors (an index
+        written before they existed, or by an embedder of another size)."""
+        raw = self.sentence_vectors[pos] if pos < len(self.sentence_vectors) else None
+        dim = vector.shape[0]
+        if not raw or len(raw) % (2 * dim):
+            return None
+        matrix = np.frombuffer(raw, dtype=np.float16).reshape(-1, dim).astype(np.float32)
+        return float((matrix @ vector).max())
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency of a term."""
@@ -129,6 +141,7 @@ def load_corpus(sessions: sessionmaker[Session]) -> Corpus:
         ).all()
     chunks: list[ChunkInfo] = []
     tokens: list[list[str]] = []
+    sentence_vectors: list[bytes | None] = []
     for row, title, source in rows:
         chunks.append(
             ChunkInfo(
@@ -143,11 +156,12 @@ def load_corpus(sessions: sessionmaker[Session]) -> Corpus:
             )
         )
         tokens.append(row.tokens.split() if row.tokens is not None else tokenize(row.text))
+        sentence_vectors.append(row.sentence_vectors)
     bm25 = None
     if chunks:
         bm25 = bm25s.BM25()
         bm25.index(tokens, show_progress=False)
-    return Corpus(chunks=chunks, bm25=bm25, signature=signature)
+    return Corpus(chunks=chunks, bm25=bm25, signature=signature, sentence_vectors=sentence_vectors)
 
 
 class CorpusCache:

@@ -20,7 +20,7 @@ from knowledge.documents import is_supported, load_document
 from knowledge.store import KnowledgeStore, document_id
 
 # bump when loaders or chunking change what a file turns into: every document is then re-indexed once
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"  # 2: chunks carry sentence vectors
 
 
 class IndexReport(BaseModel):

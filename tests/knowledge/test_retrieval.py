@@ -126,3 +126,34 @@ def test_query_embeddings_run_concurrently_only_for_reentrant_embedders() -> Non
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(dense.embed_query, [f"question {i}" for i in range(6)]))
         assert dense.concurrency == expected and embedder.most == expected
+
+
+def test_the_best_sentence_reranks_fused_hits_and_chunks_without_sentence_vectors_use_their_own_cosine() -> None:
+    import numpy as np
+
+    from knowledge.corpus import Corpus
+    from knowledge.retrieval import boost_by_sentences
+
+    def chunk(cid: str) -> ChunkInfo:
+        return ChunkInfo(cid, "d" + cid, "t", "s", "", "", "en", "text")
+
+    q = np.array([1.0, 0.0], dtype=np.float32)
+    answer = np.array([[0.0, 1.0], [1.0, 0.0]], dtype=np.float16)  # its second sentence is the question's twin
+    topic = np.array([[0.6, 0.8]], dtype=np.float16)  # about the same topic only
+    corpus = Corpus(
+        [chunk("a"), chunk("b"), chunk("c")],
+        None,
+        (3, ""),
+        sentence_vectors=[answer.tobytes(), topic.tobytes(), None],
+    )
+    hits = [
+        Hit(chunk=chunk("b"), score=0.8, dense_score=0.85),
+        Hit(chunk=chunk("a"), score=0.7, dense_score=0.8),
+        Hit(chunk=chunk("c"), score=0.75, dense_score=0.9),
+    ]
+    ranked = boost_by_sentences(hits, corpus, q, weight=0.5)
+    assert [h.chunk.id for h in ranked] == ["a", "c", "b"]
+    assert ranked[0].score == (0.7 + 0.5 * 1.0) / 1.5  # best sentence cosine 1.0 maps to 1
+    assert abs(ranked[1].score - (0.75 + 0.5 * (0.9 - 0.7) / 0.3) / 1.5) < 1e-6  # no sentence vectors: own cosine
+    assert ranked[2].score == 0.8 / 1.5  # best sentence 0.6 is below the floor
+    assert corpus.sentence_similarity(0, np.ones(3, dtype=np.float32)) is None  # another embedder's size
