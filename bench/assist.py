@@ -112,9 +112,7 @@ def xquad_documents(passages: dict[str, list[dict[str, Any]]]) -> list[Any]:
     return docs
 
 
-def write_documents(
-    store: Any, docs: list[Any], embedder: Any
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def write_documents(store: Any, docs: list[Any], embedder: Any) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Chunk and store the documents with cached vectors (chunks and their sentences); returns each document's mean
     vector and every sentence's vector (for fillers).
 
