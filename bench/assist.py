@@ -1,8 +1,8 @@
 """Knowledge-base benchmark: retrieval quality, answer recall, abstention and /v1/assist latency.
 
 - Quality on ../shared/data/retrieval_xquad_en_zh: hit@1, hit@5 and MRR (passage level) for BM25 alone, dense alone,
-  hybrid (score fusion, the default) and hybrid with reciprocal-rank fusion, in English, Chinese and cross-language
-  (zh questions over en passages, and the reverse).
+  hybrid (score fusion plus the best-sentence re-rank, the default) and hybrid with reciprocal-rank fusion, in
+  English, Chinese and cross-language (zh questions over en passages, and the reverse).
 - Answer recall: share of questions whose extractive answer (at most 200 characters) contains a gold answer, against
   the single best BM25 sentence over all sentences of the same passages.
 - Abstention: each question asked again with its gold passage removed (excluded by filter, see README); share of

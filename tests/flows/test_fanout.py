@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from core.records import Conversation
 from core.settings import Settings
 from tests.conftest import ROOT
 
@@ -27,6 +28,17 @@ def test_workers_get_their_share_of_the_asr_threads(settings: Settings) -> None:
     assert settings.models.asr_threads == 4  # the caller's settings are left alone
 
 
+def _same_transcript(a: Conversation | None, b: Conversation) -> None:
+    """Same conversation, same turns and words; a segment boundary may move by a timestamp token (20-40 ms): CTranslate2
+    is not bit-for-bit repeatable across processes."""
+    assert a is not None
+    assert a.model_dump(exclude={"turns"}) == b.model_dump(exclude={"turns"})
+    assert [(t.index, t.speaker, t.text) for t in a.turns] == [(t.index, t.speaker, t.text) for t in b.turns]
+    for x, y in zip(a.turns, b.turns, strict=True):
+        for u, v in ((x.start_s, y.start_s), (x.end_s, y.end_s)):
+            assert (u is None) == (v is None) and (u is None or abs(u - (v or 0.0)) <= 0.1)
+
+
 @pytest.mark.integration
 def test_dask_processes_transcribe_like_threads(settings: Settings, model_cache: Path, prefect_harness: None) -> None:
     import psutil
@@ -46,7 +58,7 @@ def test_dask_processes_transcribe_like_threads(settings: Settings, model_cache:
     for by_thread, by_process in zip(threaded, fanned, strict=True):
         assert by_process.error is None and by_process.conversation is not None
         assert by_process.conversation.turns and all(t.text for t in by_process.conversation.turns)
-        assert by_thread.conversation == by_process.conversation
+        _same_transcript(by_thread.conversation, by_process.conversation)
     assert {r.pid for r in threaded} == {threaded[0].pid}
     pids = {r.pid for r in fanned}
     assert len(pids) == 2 and threaded[0].pid not in pids
