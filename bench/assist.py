@@ -7,6 +7,8 @@
   the single best BM25 sentence over all sentences of the same passages.
 - Abstention: each question asked again with its gold passage removed (excluded by filter, see README); share of
   those that abstain, and share of the answerable ones answered.
+- The demo's planted questions (demo/expected.yaml, `--demo-only`): demo/docs indexed (timed), each answerable
+  question asked for the words its answer should contain, each gap question for an abstention.
 - Latency: `/v1/assist` and `/v1/knowledge/search` (retrieval alone) served by uvicorn on loopback with the XQuAD
   passages plus filler chunks up to 50,000, at 1, 8 and 32 concurrent clients, with questions the server has not
   seen (plus one run of repeated questions, which the query-vector cache answers). Baseline: one process embedding
@@ -20,6 +22,7 @@ tables is on the other four fifths (test).
     python bench/assist.py              # everything (passage and query embeddings are cached under bench/results)
     python bench/assist.py --calibrate  # refit the abstention calibration on the validation split first
     python bench/assist.py --quick      # 12 passages per language, 1,000 chunks for latency (the test suite)
+    python bench/assist.py --demo-only  # the demo's planted questions alone
     python bench/assist.py --latency-only --servers 1x2,2x1   # latency alone: baseline 1x1, then 1x2 and 2x1
 """
 
@@ -475,6 +478,43 @@ def latency(
     return rows
 
 
+# ---------------------------------------------------------------- the demo's own questions
+
+
+def demo_questions(embedder: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Index demo/docs (timed) and ask the questions demo/expected.yaml plants: answerable ones with the words the
+    answer should contain, and gaps the documents cannot answer."""
+    import yaml
+
+    from knowledge.assist import open_assistant
+    from knowledge.index import index_folder
+
+    settings = _settings(Path(tempfile.mkdtemp(prefix="cxloop-bench-assist-demo-")))
+    started = time.perf_counter()
+    indexed = index_folder(settings, ROOT / "demo" / "docs", embedder=embedder)
+    index_s = time.perf_counter() - started
+    assistant = open_assistant(settings, embedder=embedder, use_configured_llm=False)
+    planted = yaml.safe_load((ROOT / "demo" / "expected.yaml").read_text(encoding="utf-8"))["knowledge"]
+    rows = []
+    for kind, items in (("answerable", planted["answerable"]), ("gap", planted["gaps"])):
+        for item in items:
+            result = assistant.ask(item["question"])
+            expected = item.get("answer")
+            rows.append(
+                {
+                    "kind": kind,
+                    "language": item["language"],
+                    "question": item["question"],
+                    "abstained": result.abstained,
+                    "has_expected_words": bool(expected) and _norm(expected) in _norm(result.answer),
+                    "confidence": round(result.confidence, 3),
+                    "answer": result.answer[:120],
+                }
+            )
+    extra = {"documents": indexed.added, "chunks": indexed.chunks_written, "index_seconds": round(index_s, 1)}
+    return rows, extra
+
+
 # ---------------------------------------------------------------- calibration
 
 
@@ -510,6 +550,7 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=None, help="chunks in the latency index (default 50,000)")
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--latency-only", action="store_true", help="only the latency table")
+    parser.add_argument("--demo-only", action="store_true", help="only the demo's planted questions")
     parser.add_argument(
         "--servers",
         type=lambda v: [tuple(int(n) for n in x.split("x")) for x in v.split(",")],
@@ -546,6 +587,9 @@ def main() -> None:
         assistant.calibration = knowledge.calibration.load_calibration(embedder.name)
 
     split_name = "validation" if split == 0 else "test"
+    if args.demo_only:
+        report_demo(embedder, suffix)
+        return
     if args.latency_only:
         folder = build_latency_store(embedder, passages, args.chunks or (1000 if args.quick else 50000), args.quick)
         report_latency(folder, queries, args, suffix)
@@ -565,9 +609,30 @@ def main() -> None:
         answers,
         {"split": split_name, "calibration": assistant.calibration.as_dict()},
     )
+    report_demo(embedder, suffix)
     if not args.no_latency:
         folder = build_latency_store(embedder, passages, args.chunks or (1000 if args.quick else 50000), args.quick)
         report_latency(folder, queries, args, suffix)
+
+
+def report_demo(embedder: Any, suffix: str) -> None:
+    rows, extra = demo_questions(embedder)
+    answerable = [r for r in rows if r["kind"] == "answerable"]
+    gaps = [r for r in rows if r["kind"] == "gap"]
+    extra["summary"] = {
+        "answerable_answered": sum(not r["abstained"] for r in answerable),
+        "answerable_with_expected_words": sum(r["has_expected_words"] and not r["abstained"] for r in answerable),
+        "answerable": len(answerable),
+        "gaps_abstained": sum(r["abstained"] for r in gaps),
+        "gaps": len(gaps),
+    }
+    report(
+        f"assist-demo{suffix}",
+        f"The demo's planted questions ({extra['chunks']} chunks indexed in {extra['index_seconds']} s): "
+        f"{extra['summary']}",
+        rows,
+        extra,
+    )
 
 
 def report_latency(folder: Path, queries: dict[str, list[dict[str, Any]]], args: Any, suffix: str) -> None:
