@@ -30,9 +30,12 @@ lint: setup
 
 # the report-page test drives Debian's chromium (never a browser download of its own); install it where missing
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# (apt waits up to 10 min for a lock held by another install, e.g. a second clone's `make test`)
+APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -qq
 browser:
 	@{ command -v chromium >/dev/null && fc-list | grep -qi wqy; } || { echo "installing Debian's chromium and a CJK font for the report page test (~1 min)"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+	  { $(APT) update && $(APT) install -y chromium fonts-wqy-microhei >/dev/null; } || \
+	  { echo "error: could not install Debian's chromium (see apt's message above); install the packages chromium and fonts-wqy-microhei, then run make test again" >&2; exit 1; }; }
 
 test: lint browser
 	$(BIN)/python -m pytest -q

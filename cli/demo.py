@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from core.errors import ConfigError
+from core.errors import ConfigError, InvalidInput
 from core.settings import Settings
 
 SEARCHES = [
@@ -22,8 +22,8 @@ QUESTIONS = [
 ]
 
 
-def run(settings: Settings, *, serve: bool) -> dict[str, Any]:
-    from flows.runtime import configure_prefect
+def run(settings: Settings, *, serve: bool, until: str | None = None) -> dict[str, Any]:
+    from flows.runtime import configure_prefect, start_prefect, stop_prefect
 
     if not (settings.demo_dir / "docs").is_dir():
         raise ConfigError(
@@ -33,24 +33,38 @@ def run(settings: Settings, *, serve: bool) -> dict[str, Any]:
     configure_prefect(settings)
     from flows.demo import STAGES, demo_flow
 
+    if until is not None and until not in dict(STAGES):
+        raise InvalidInput(f"unknown stage {until!r}; choose one of: {', '.join(name for name, _ in STAGES)}")
+
     console = Console()
     labels = dict(STAGES)
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console
     ) as progress:
-        bar = progress.add_task("Starting Prefect (first run creates its database, ~15 s)", total=len(STAGES))
+        bar = progress.add_task(
+            "Starting Prefect (the first run creates its database: 15 s to a few minutes on a busy machine)",
+            total=len(STAGES),
+        )
         order = [name for name, _ in STAGES]
+        start_prefect(settings)
+        progress.update(bar, description=labels[order[0]])
 
         def report(stage: str, _result: Any) -> None:
             progress.console.print(f"[green]✓[/green] {labels[stage]}")
             nxt = order.index(stage) + 1
-            progress.update(bar, advance=1, description=labels[order[nxt]] if nxt < len(order) else "Done")
+            done = nxt >= len(order) or stage == until
+            progress.update(bar, advance=1, description="Done" if done else labels[order[nxt]])
 
-        results: dict[str, Any] = demo_flow(settings, SEARCHES, QUESTIONS, report=report)
+        results: dict[str, Any] = demo_flow(settings, SEARCHES, QUESTIONS, report=report, until=until)
+    if until is not None:
+        console.print(f"\n[bold]cxloop demo stopped after stage {until!r}[/bold]")
+        stop_prefect()
+        return results
     _summary(console, settings, results)
     if serve:
         from cli.main import serve_api
 
+        stop_prefect()  # its temporary server may hold a port in 8000-8999, the API's own range
         serve_api(settings)
     return results
 

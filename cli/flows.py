@@ -57,9 +57,9 @@ def run(
         if name not in NAMES:
             raise InvalidInput(f"unknown flow {name!r}; choose one of: {', '.join(NAMES)}")
         as_of = _parse_now(now)
-        from flows.runtime import configure_prefect
+        from flows.runtime import start_prefect
 
-        configure_prefect(settings)
+        start_prefect(settings)
         from flows import nightly as nf
 
         if name == "nightly":
@@ -83,9 +83,9 @@ def serve(data_dir: DataDir = None) -> None:
     settings = build_settings(data_dir)
 
     def go() -> None:
-        from flows.runtime import configure_prefect
+        from flows.runtime import start_prefect
 
-        configure_prefect(settings)
+        start_prefect(settings)
         from flows.deploy import serve_deployments
 
         typer.echo(

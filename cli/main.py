@@ -41,10 +41,14 @@ DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (d
 def demo(
     data_dir: DataDir = None,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve the API when the demo is done.")] = True,
+    until: Annotated[
+        str | None,
+        typer.Option(help="Stop after this stage (database, keys, models, corpus, chats, ...); implies --no-serve."),
+    ] = None,
 ) -> None:
     """Run every pipeline stage on the bundled demo corpus, then serve the API."""
     settings = build_settings(data_dir)
-    run_edge(lambda: demo_cmd.run(settings, serve=serve))
+    run_edge(lambda: demo_cmd.run(settings, serve=serve, until=until))
 
 
 @app.command()

@@ -21,7 +21,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")  # readers (API) and a writer (flows) at once
-    cur.execute("PRAGMA busy_timeout=10000")
+    # a writer on a loaded 2-core machine can hold the lock for seconds; waiting beats failing the run
+    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
 
 

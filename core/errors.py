@@ -36,6 +36,13 @@ class StoreUnavailable(CxloopError):
     http_status = 503
 
 
+class OrchestratorUnavailable(CxloopError):
+    """Prefect's temporary server did not start, or the Prefect server at PREFECT_API_URL does not answer."""
+
+    code = "orchestrator_unavailable"
+    http_status = 503
+
+
 class InvalidInput(CxloopError):
     """Input that cannot be used as given; the message says what and where."""
 

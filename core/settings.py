@@ -128,6 +128,12 @@ class FlowSettings(BaseModel):
     nightly_cron: str = Field(default="0 2 * * *", description="When `nightly` runs (cron, in `timezone`).")
     andon_cron: str = Field(default="0 * * * *", description="When the Andon check runs on its own.")
     timezone: str = "Asia/Shanghai"
+    prefect_startup_timeout: int = Field(
+        default=300,
+        ge=5,
+        description="Seconds to wait for Prefect's temporary local server; its first start creates a database, "
+        "which took over 20 s (Prefect's own limit) on a busy 2-core machine.",
+    )
 
 
 class Settings(BaseSettings):

@@ -194,9 +194,14 @@ STAGES = (
 
 @flow(name="demo", validate_parameters=False, log_prints=False)
 def demo_flow(
-    settings: Settings, queries: list[str], questions: list[str] | None = None, report: Report | None = None
+    settings: Settings,
+    queries: list[str],
+    questions: list[str] | None = None,
+    report: Report | None = None,
+    until: str | None = None,
 ) -> dict[str, Any]:
-    """Run the stages in order; `report(stage, result)` is called after each (the CLI draws progress)."""
+    """Run the stages in order, up to and including `until` (default: all); `report(stage, result)` is called after
+    each (the CLI draws progress)."""
     questions = questions or []
     steps: dict[str, Callable[[], Any]] = {
         "database": lambda: prepare_store(settings),
@@ -218,4 +223,6 @@ def demo_flow(
         results[stage] = steps[stage]()
         if report is not None:
             report(stage, results[stage])
+        if stage == until:
+            break
     return results
