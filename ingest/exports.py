@@ -11,7 +11,7 @@ from core.records import Channel, Conversation, Outcome, Turn
 from core.settings import Settings
 from ingest.identity import customer_key
 from ingest.mapping import ColumnMapping
-from ingest.masking import mask_text
+from ingest.masking import Masker, masker_for
 from ingest.tabular import BadRow, RawRow, read_rows
 from ingest.units import Batch, Rejected, Unit, content_hash, guess_language, parse_time
 
@@ -45,22 +45,25 @@ def read_export(path: Path, channel: Channel, mapping: ColumnMapping, settings: 
 
 def build_batch(source_uri: str, rows: Any, channel: Channel, mapping: ColumnMapping, settings: Settings) -> Batch:
     batch = Batch(source_uri=source_uri)
+    mask = masker_for(settings)
     groups: dict[str, list[RawRow]] = defaultdict(list)
+    batch.rows_read = 0
     for item in rows:
+        batch.rows_read += 1
         if isinstance(item, BadRow):
-            batch.rejected.append(Rejected(item.locator, item.reason, mask_text(item.excerpt)))
+            batch.rejected.append(Rejected(item.locator, item.reason, mask(item.excerpt)))
             continue
         problem = _row_problem(item.data, mapping)
         if problem:
-            batch.rejected.append(Rejected(item.locator, problem, mask_text(str(item.data)[:200])))
+            batch.rejected.append(Rejected(item.locator, problem, mask(str(item.data)[:200])))
             continue
         groups[_cell(item.data, mapping.conversation_id)].append(item)
     for source_id, group in groups.items():
         try:
-            batch.units.append(_unit(source_id, group, channel, mapping, settings, source_uri))
+            batch.units.append(_unit(source_id, group, channel, mapping, settings, source_uri, mask))
         except ValueError as exc:  # a bad timestamp or outcome: the whole conversation is unusable
             for item in group:
-                batch.rejected.append(Rejected(item.locator, str(exc), mask_text(str(item.data)[:200])))
+                batch.rejected.append(Rejected(item.locator, str(exc), mask(str(item.data)[:200])))
     return batch
 
 
@@ -75,7 +78,13 @@ def _row_problem(row: dict[str, Any], mapping: ColumnMapping) -> str | None:
 
 
 def _unit(
-    source_id: str, group: list[RawRow], channel: Channel, mapping: ColumnMapping, settings: Settings, uri: str
+    source_id: str,
+    group: list[RawRow],
+    channel: Channel,
+    mapping: ColumnMapping,
+    settings: Settings,
+    uri: str,
+    mask: Masker,
 ) -> Unit:
     tz = settings.ingest.default_timezone
     first = group[0].data
@@ -85,7 +94,7 @@ def _unit(
             Turn(
                 index=i,
                 speaker=mapping.speaker_values.get(_cell(r.data, mapping.speaker).lower(), "unknown"),
-                text=mask_text(_cell(r.data, mapping.text)),
+                text=mask(_cell(r.data, mapping.text)),
             )
             for i, r in enumerate(ordered)
         ]
@@ -95,14 +104,14 @@ def _unit(
         for column in mapping.turns:
             text = _cell(first, column.column)
             if text:
-                turns.append(Turn(index=len(turns), speaker=column.speaker, text=mask_text(text)))
+                turns.append(Turn(index=len(turns), speaker=column.speaker, text=mask(text)))
         started = parse_time(_cell(first, mapping.started_at), tz)
     identity = next((v for v in (_cell(first, c) for c in mapping.customer) if v), None)
     outcome_raw = _cell(first, mapping.outcome).lower()
     if outcome_raw and outcome_raw not in OUTCOMES:
         raise ValueError(f"unknown outcome {outcome_raw!r} (expected won, lost or open)")
     language = _cell(first, mapping.language).lower() or guess_language(" ".join(t.text for t in turns))
-    metadata = {c: mask_text(_cell(first, c)) for c in mapping.metadata if _cell(first, c)}
+    metadata = {c: mask(_cell(first, c)) for c in mapping.metadata if _cell(first, c)}
     conversation = Conversation(
         id=f"{channel}:{source_id}",
         channel=channel,

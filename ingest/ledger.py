@@ -36,6 +36,7 @@ class Counts(BaseModel):
     conversations_stored: int = 0
     conversations_replaced: int = 0
     conversations_duplicate: int = 0
+    rows_read: int = 0  # always rows_stored + rows_duplicate + rows_quarantined: nothing is lost silently
     rows_stored: int = 0
     rows_duplicate: int = 0
     rows_quarantined: int = 0
@@ -141,6 +142,7 @@ def store_batch(sessions: sessionmaker[Session], batch: Batch, run_id: str, chan
     """Store every unit of one file (a transaction each) and quarantine its rejected rows."""
     report = RunReport(run_id=run_id, channel=channel, source=batch.source_uri)
     c = report.counts
+    c.rows_read += batch.read()
     for unit in batch.units:
         with transaction(sessions) as session:
             outcome = store_unit(session, unit, run_id)

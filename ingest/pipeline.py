@@ -87,7 +87,7 @@ def store_call(
     """Store a transcribed call (and mark its file complete), or quarantine the file with `error`."""
     if unit is None:
         report = ledger.quarantine_file(sessions, run_id, "call", uri, error or "not transcribed", sha)
-        report.counts.rows_quarantined = report.counts.files = 1
+        report.counts.rows_read = report.counts.rows_quarantined = report.counts.files = 1
         return report
     report = ledger.store_batch(sessions, Batch(source_uri=uri, units=[unit]), run_id, "call")
     report.counts.files = 1
@@ -109,10 +109,10 @@ def ingest_call_file(
         sha = sha256_file(path)
     except OSError as exc:
         report = ledger.quarantine_file(sessions, run_id, "call", uri, f"unreadable file: {exc}", None)
-        report.counts.files = 1
+        report.counts.files = report.counts.rows_read = report.counts.rows_quarantined = 1
         return report
     if ledger.file_unchanged(sessions, uri, sha):
-        report.counts.files = report.counts.files_unchanged = report.counts.rows_duplicate = 1
+        report.counts.files = report.counts.files_unchanged = report.counts.rows_duplicate = report.counts.rows_read = 1
         return report
     try:
         unit = transcribe_call(settings, path, sha, transcriber, manifest)

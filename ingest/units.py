@@ -38,6 +38,10 @@ class Batch:
     source_uri: str
     units: list[Unit] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    rows_read: int | None = None  # what the reader handed over; None: one row per unit and per rejection
+
+    def read(self) -> int:
+        return self.rows_read if self.rows_read is not None else sum(u.rows for u in self.units) + len(self.rejected)
 
 
 def content_hash(payload: Any) -> str:

@@ -74,3 +74,53 @@ def test_near_misses_stay(text: str) -> None:
 def test_empty_and_plain_text() -> None:
     assert mask_text("") == ""
     assert mask_text("The filter lasts six months.") == "The filter lasts six months."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # grouped digits: IDs 6-8-4 / 6-4-4-4 with spaces, dashes or dots; cards and phones with dots
+        ("身份证 110105 19491231 002X 谢谢", "身份证 [ID_CARD] 谢谢"),
+        ("ID 110105-1949-1231-002X", "ID [ID_CARD]"),
+        ("证件号110105.19491231.002X", "证件号[ID_CARD]"),
+        ("卡号6222.0212.3456.7894", "卡号[BANK_CARD]"),
+        ("手机 138.1234.5678", "手机 [PHONE]"),
+        ("联系 (+86) 138 1234 5678", "联系 [PHONE]"),
+        # spoken digits: 幺 for 1, 两 for 2, 洞 for 0, mixed with Arabic digits, separated by ASR's commas
+        ("手机幺三八洞洞幺两三四五六", "手机[PHONE]"),
+        ("号码 幺三八 1234 五六七八", "号码 [PHONE]"),
+        ("电话一，三，八，一，二，三，四，五，六，七，八", "电话[PHONE]"),
+        ("身份证幺幺洞幺洞五幺九四九幺两三幺洞洞两X", "身份证[ID_CARD]"),
+        ("it's four one five, five five five, oh one three four", "it's [PHONE]"),
+        ("call me on double seven, oh nine, one two three four five six", "call me on [PHONE]"),
+        ("my cell is oh seven nine double one, one two three four five six", "my cell is [PHONE]"),
+        ("try 07911 123456 after six", "try [PHONE] after six"),
+        # full-width forms
+        ("邮箱ｚｈａｎｇ＠ｅｘａｍｐｌｅ．ｃｏｍ", "邮箱[EMAIL]"),
+        ("电话１３８　１２３４　５６７８", "电话[PHONE]"),
+        # spoken e-mail in English and Chinese
+        ("it is anna underscore lee at example dot com", "it is [EMAIL]"),
+        ("邮箱 zhangwei 艾特 163 点 com", "邮箱 [EMAIL]"),
+    ],
+)
+def test_masks_forms_people_write_and_say(text: str, expected: str) -> None:
+    assert mask_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "条码 6901234567892",  # EAN-13 that also passes Luhn: a product code
+        "barcode 4006381334013 on the box",
+        "UPC 036000291452",
+        "订单号 6222021234567894 已发货",  # a card-shaped order number: the label decides
+        "tracking 1Z999AA10123456784",
+        "SKU-88213-BLK, 型号 KJ500G-S3",
+        "服务器 192.168.10.254 连不上",
+        "toll-free 1-800-555-0100",
+        "合计 ¥1,299.00，2026-12-02 14:30 付款",
+        "ISBN 978-7-111-12345-3",
+    ],
+)
+def test_product_codes_stay(text: str) -> None:
+    assert mask_text(text) == text
