@@ -257,7 +257,9 @@ def bench_masking() -> list[dict[str, Any]]:
     held = _load("pii_heldout.jsonl")
     for kind in ("PHONE", "ID_CARD", "BANK_CARD", "EMAIL"):
         if held:
-            rows.append({"set": "pii_heldout.jsonl", "role": "held-out, by kind", "kind": kind} | _score(held, find_pii, {kind}))
+            rows.append(
+                {"set": "pii_heldout.jsonl", "role": "held-out, by kind", "kind": kind} | _score(held, find_pii, {kind})
+            )
     expected = ROOT / "demo" / "expected.yaml"
     if expected.exists():
         import yaml
