@@ -55,7 +55,7 @@ _LOCAL_WORD = r"[A-Za-z0-9._-]+"
 _TLD = r"(?:com|net|org|cn|co|edu|gov|uk|us|hk|tw|jp|io|info|biz|me)"
 # 'linda underscore chen at outlook dot com', 'mike eighty eight at hotmail dot com'
 _SPOKEN_EMAIL = re.compile(
-    rf"(?<![A-Za-z0-9._-]){_LOCAL_WORD}(?:(?: ?下划线 ?| (?:underscore|dot|dash|hyphen) ){_LOCAL_WORD})*"
+    rf"(?<![A-Za-z0-9._-]){_LOCAL_WORD}(?:(?: ?下划线 ?| (?:underscore|dot|dash|hyphen|plus) ){_LOCAL_WORD})*"
     rf"(?: {_NUMBER_WORD})* at "
     rf"[A-Za-z0-9-]+(?: dot [A-Za-z0-9-]+)* dot {_TLD}\b",
     re.IGNORECASE,
@@ -75,7 +75,7 @@ _INTL_PHONE = re.compile(
 )
 # 400/800 numbers are company service lines, not personal data
 _US_PHONE = re.compile(
-    r"(?<![0-9A-Za-z])(?:\+?1[ \-.])?(?!(?:400|800)[\-.])(?:\(\d{3}\)\s?|\d{3}[\-.])\d{3}[\-.]\d{4}(?!\d)"
+    r"(?<![0-9A-Za-z])(?:\+?1[ \-.])?(?!(?:400|800)[\-.])(?:\([2-9]\d{2}\)\s?|[2-9]\d{2}[\-.])\d{3}[\-.]\d{4}(?!\d)"
 )
 
 
@@ -97,13 +97,13 @@ def find_pii(text: str) -> list[PiiSpan]:
     for pattern in (_EMAIL, _SPOKEN_EMAIL, _ZH_SPOKEN_EMAIL):
         for m in pattern.finditer(norm):
             add(m.start(), m.end(), "EMAIL")
-    for pattern in (_INTL_PHONE, _US_PHONE):
+    for m in _INTL_PHONE.finditer(norm):
+        add(m.start(), m.end(), "PHONE")
+    for number in find_numbers(norm, text):
+        add(number.start, number.end, number.kind)
+    for pattern in (_US_PHONE, _CN_LANDLINE):
         for m in pattern.finditer(norm):
             add(m.start(), m.end(), "PHONE")
-    for number in find_numbers(norm):
-        add(number.start, number.end, number.kind)
-    for m in _CN_LANDLINE.finditer(norm):
-        add(m.start(), m.end(), "PHONE")
     for start, end in find_spoken_phones(norm):
         add(start, end, "PHONE")
     return sorted(found, key=lambda s: s.start)

@@ -38,11 +38,13 @@ _CC_BEFORE = re.compile(r"(?:\(\+?(?:00)?86\)|\+?(?:00)?86|\+)[ \-]?$")
 # the nearest label before a number decides between "personal" and "product code" when the digits could be either
 _KEEP_LABEL = (
     r"订单号码|运单号码|快递号码|物流号码|单号码|发票号码|序列号码|商品号码|订单|单号|运单|快递|物流|条码|条形码|货号|编号|序列号|序号|批次|发票|型号|工单|流水号|交易号|商品码|"
-    r"order|tracking|waybill|barcode|bar code|ean|upc|jan|isbn|sku|serial|invoice|ticket|ref|reference|model|batch"
+    r"串号|(?<![A-Za-z])(?:order|tracking|waybill|barcode|bar code|ean|upc|jan|isbn|sku|serial|invoice|ticket|"
+    r"ref|reference|model|batch|imei|meid|s/n|sn)(?![A-Za-z])"
 )
 _PII_LABEL = (
     r"银行卡|卡号|卡|账号|账户|身份证|证件|手机|电话|座机|号码|联系|来电|微信|打|拨|致电|短信|本人|收件人|投诉人|"
-    r"card|account|acct|id|identity|phone|mobile|cell|tel|call|ring|contact|number is|my number"
+    r"(?<![A-Za-z])(?:card|account|acct|id|identity|phone|mobile|cell|tel|call|ring|text|contact|number is|my number)"
+    r"(?![A-Za-z])"
 )
 _LABELS = re.compile(rf"(?P<keep>{_KEEP_LABEL})|(?P<pii>{_PII_LABEL})", re.IGNORECASE)
 _LABEL_WINDOW = 24
@@ -107,11 +109,18 @@ def labelled_as_code(norm: str, start: int) -> bool:
     return bool(labels) and labels[-1].group("keep") is not None
 
 
-def find_numbers(norm: str) -> Iterator[NumberSpan]:
-    """Personal numbers in normalised text (digits already ASCII), as spans of `norm`."""
+def find_numbers(norm: str, text: str | None = None) -> Iterator[NumberSpan]:
+    """Personal numbers in normalised text (digits already ASCII), as spans of `norm` (and of `text`, the original,
+    which tells a digit written as such from a Chinese numeral of an ordinary word: 17709283346一直)."""
     for run in RUN.finditer(norm):
         groups = [(g.start() + run.start(), g.end() + run.start()) for g in _GROUPS.finditer(run.group())]
-        yield from _slices(norm, groups)
+        found = list(_slices(norm, groups))
+        if not found and text is not None:
+            groups = [_trim_words(text, s, e) for s, e in groups]
+            found = list(_slices(norm, [g for g in groups if g[1] > g[0]]))
+        for span in found:
+            end = _extension_end(norm, span)
+            yield NumberSpan(span.start, end, span.kind) if end != span.end else span
 
 
 def plausible_grouping(sizes: list[int]) -> bool:
@@ -121,15 +130,37 @@ def plausible_grouping(sizes: list[int]) -> bool:
         return True
     if len(sizes) >= 4 and max(sizes) <= 3:
         return False  # 192.168.10.254, 1.2.3.4: addresses and versions
-    body = sizes[1:-1] if sizes[0] in (2, 4) else sizes[:-1]  # after a leading 86 / 0086
+    body = sizes[1:-1] if sizes[0] in (1, 2, 4) else sizes[:-1]  # after a leading 1 / 86 / 0086
     return all(n >= 2 for n in body)
+
+
+_ZH_NUMERALS = frozenset("零〇洞一二三四五六七八九幺两")
+_EXTENSION = re.compile(r"(?: ?[\-转] ?|(?: ext\.? | x))\d{1,5}(?![0-9A-Za-z])")
+
+
+def _trim_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop Chinese numerals glued to the ends of Arabic digits: the 一 of 一直, the 两 of 两天."""
+    while end - start > 1 and text[end - 1] in _ZH_NUMERALS and text[end - 2] not in _ZH_NUMERALS:
+        end -= 1
+    while end - start > 1 and text[start] in _ZH_NUMERALS and text[start + 1] not in _ZH_NUMERALS:
+        start += 1
+    return start, end
+
+
+def _extension_end(norm: str, span: NumberSpan) -> int:
+    """A landline's extension (021-58836102-815, 转8012, ext. 204) belongs to the number."""
+    if span.kind != "PHONE" or norm[span.start] not in "0(+":
+        return span.end
+    m = _EXTENSION.match(norm, span.end)
+    return m.end() if m else span.end
 
 
 def _grouped_phone(compact: str, sizes: list[int], before: str) -> NumberKind | None:
     """Phones recognisable only by how they are grouped or prefixed."""
     if _CN_LANDLINE_0086.match(compact) or (before == "+" and _CN_LANDLINE_INTL.match(compact)):
         return "PHONE"
-    if sizes in ([3, 3, 4], [1, 3, 3, 4]) and _NANP_GROUPED.match(compact):
+    spelled = len(sizes) >= 10 and all(n == 1 for n in sizes)  # "2 0 2 5 5 5 0 1 7 8", read digit by digit
+    if (sizes in ([3, 3, 4], [1, 3, 3, 4]) or spelled) and _NANP_GROUPED.match(compact):
         return "PHONE"
     return None
 
@@ -142,7 +173,10 @@ def _slices(norm: str, groups: list[tuple[int, int]]) -> Iterator[NumberSpan]:
             if len(compact) > 21 or not plausible_grouping([e - s for s, e in groups[i : j + 1]]):
                 continue  # (sizes are recomputed below for the grouped-phone shapes)
             sizes = [e - s for s, e in groups[i : j + 1]]
-            kind = classify_digits(compact) or _grouped_phone(compact, sizes, norm[groups[i][0] - 1 : groups[i][0]])
+            # a lone leading digit is a NANP country code (1-212-555-0199): never the start of a mainland number
+            nanp_only = sizes[0] == 1 and not all(n == 1 for n in sizes)
+            before = norm[groups[i][0] - 1 : groups[i][0]]
+            kind = (None if nanp_only else classify_digits(compact)) or _grouped_phone(compact, sizes, before)
             # an order, barcode or tracking label can make a number a code; a mainland mobile stays a phone
             if kind is None or (not _CN_MOBILE.match(compact) and labelled_as_code(norm, groups[i][0])):
                 continue
