@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from core.errors import ConfigError, ModelUnavailable
+from core.language import CJK_CHAR
 
 EntityKind = Literal["PERSON", "ADDRESS"]
 
@@ -36,7 +37,7 @@ class EntitySpan:
 
 MAX_CHUNK = 200  # characters per model call; LAC is a sentence tagger, and its Viterbi cost grows with length
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK = CJK_CHAR
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
 _CLAUSE_END = re.compile(r"[，,、：:\s]+")
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.language import detect_language
 from core.records import Conversation
 
 
@@ -49,16 +49,8 @@ def content_hash(payload: Any) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_LATIN = re.compile(r"[A-Za-z]")
-
-
 def guess_language(text: str) -> str | None:
-    cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
-    if cjk == 0 and latin == 0:
-        return None
-    # a Chinese character carries about as much as a short English word
-    return "zh" if cjk * 3 >= latin else "en"
+    return detect_language(text)
 
 
 _FORMATS = (

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from core.language import cjk_count
 from core.records import Conversation, Evidence, Insight, Turn
 from ingest.masking import mask_text
 from insights import complaints, outcome, sentiment
@@ -32,7 +33,6 @@ KINDS = (
 )
 QUOTE_CHARS = 300
 OUTCOME_TURNS = 6  # decisions are made at the end of a sales conversation
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -50,7 +50,7 @@ def customer_turns(conversation: Conversation) -> list[Turn]:
 
 
 def _substantial(text: str) -> bool:
-    return len(_CJK.findall(text)) >= 6 or len(_WORD.findall(text)) >= 5
+    return cjk_count(text) >= 6 or len(_WORD.findall(text)) >= 5
 
 
 def opening(turns: Sequence[Turn]) -> Turn | None:

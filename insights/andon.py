@@ -6,12 +6,13 @@ classified tweets) apply exactly the same rule.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
+
+from core.language import has_cjk
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,6 @@ def _drop(counts: Counter[str], key: str | None) -> None:
 
 # --- the specific problem within an issue ------------------------------------------------------------------------
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 PROBLEM_CHARS = 90
 
 
@@ -152,11 +152,11 @@ def _problems(
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
     clusters: list[list[int]] = []
     for zh in (False, True):
-        idx = [i for i, q in enumerate(quotes) if bool(_CJK.search(q)) == zh]
+        idx = [i for i, q in enumerate(quotes) if has_cjk(q) == zh]
         clusters.extend([[idx[j] for j in c] for c in _average_linkage(vectors[idx], same)] if idx else [])
     centroids = [vectors[c].mean(axis=0) for c in clusters]
     centroids = [c / max(float(np.linalg.norm(c)), 1e-9) for c in centroids]
-    zh_of = [bool(_CJK.search(quotes[c[0]])) for c in clusters]
+    zh_of = [has_cjk(quotes[c[0]]) for c in clusters]
     parent = list(range(len(clusters)))
 
     def root(i: int) -> int:

@@ -10,22 +10,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+from core.language import CJK_RUN, jieba
+
 _LATIN_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
-_JIEBA: Any = None
-
-
-def _jieba() -> Any:
-    global _JIEBA
-    if _JIEBA is None:
-        import logging
-
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
-        _JIEBA = jieba
-    return _JIEBA
 
 
 def words(text: str) -> list[str]:
@@ -33,9 +20,9 @@ def words(text: str) -> list[str]:
     text = text.lower()
     out: list[str] = []
     pos = 0
-    for m in _CJK_RUN.finditer(text):
+    for m in CJK_RUN.finditer(text):
         out += _LATIN_WORD.findall(text[pos : m.start()])
-        out += [w for w in _jieba().lcut(m.group(0)) if w.strip()]
+        out += [w for w in jieba().lcut(m.group(0)) if w.strip()]
         pos = m.end()
     out += _LATIN_WORD.findall(text[pos:])
     return out

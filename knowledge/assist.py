@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from core.errors import InvalidInput
+from core.language import detect_language
 from core.ml.base import Embedder
 from core.settings import Settings
 from knowledge import extractive
@@ -26,7 +27,6 @@ from knowledge.context import Turn, query_from_context
 from knowledge.corpus import ChunkInfo, Corpus, CorpusCache, Filters
 from knowledge.llm import CitationError, llm_answer
 from knowledge.retrieval import DenseRetriever, HybridRetriever, LexicalRetriever, Retrieval
-from knowledge.text import detect_language
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 
 from core.errors import InvalidInput
-from knowledge.text import detect_language, has_cjk
+from core.language import detect_language, has_cjk
 
 BlockKind = Literal["heading", "text"]
 SUPPORTED = (".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".txt")

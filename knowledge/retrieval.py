@@ -17,9 +17,10 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from core.language import detect_language
 from core.ml.base import Embedder
 from knowledge.corpus import ChunkInfo, Corpus, Filters
-from knowledge.text import detect_language, tokenize
+from knowledge.text import tokenize
 
 RRF_K = 60  # the usual constant: flattens the head of each list so neither method dominates by score scale
 DEPTH = 30  # candidates taken from each method before fusion

@@ -1,18 +1,17 @@
-"""Language detection, sentence splitting and tokenisation for Chinese and English text.
+"""Sentence splitting and tokenisation for Chinese and English text (the language itself: `core.language`).
 
 One tokeniser serves BM25, sentence scoring and abstention features, so every stage agrees on what a "term" is.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
 from functools import lru_cache
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_CJK_RE = re.compile(f"[{_CJK}]")
-_LATIN_RE = re.compile(r"[A-Za-z]")
+from core.language import CJK, CJK_CHAR, jieba
+
+_CJK = CJK
+_CJK_RE = CJK_CHAR
 _PLACEHOLDER = re.compile(r"\[[A-Z_]{2,20}\]")
 _TOKEN_RE = re.compile(f"[{_CJK}]+|[A-Za-z0-9]+(?:['’\\-][A-Za-z0-9]+)*")
 
@@ -35,36 +34,6 @@ _ZH_STOP = """的 了 是 在 和 与 及 或 吗 呢 吧 啊 呀 哦 嗯 我 �
     什么 怎么 怎么样 如何 哪 哪个 哪些 多少 几 吗 么 之 其 上 下 中 个 些 等 着 过 得 地
     多久 多长 多长时间 为什么 怎样 是否 能否 有没有 是不是 可不可以 一下 想 知道"""
 ZH_STOPWORDS = frozenset(_ZH_STOP.split())
-
-_jieba_lock = threading.Lock()
-_jieba_ready = False
-
-
-def _jieba() -> object:
-    global _jieba_ready
-    import jieba
-
-    if not _jieba_ready:
-        with _jieba_lock:
-            if not _jieba_ready:
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()  # loads the dictionary once, not on the first request's clock
-                _jieba_ready = True
-    return jieba
-
-
-def detect_language(text: str) -> str | None:
-    """'zh' when Chinese characters make up a fair share of the letters, 'en' for Latin script, else None."""
-    cjk = len(_CJK_RE.findall(text))
-    latin = len(_LATIN_RE.findall(text))
-    if cjk == 0 and latin == 0:
-        return None
-    # one Chinese character carries about as much as a short English word
-    return "zh" if cjk * 4 >= latin else "en"
-
-
-def has_cjk(text: str) -> bool:
-    return _CJK_RE.search(text) is not None
 
 
 def split_sentences(text: str) -> list[str]:
@@ -107,8 +76,7 @@ def _stem(word: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _cjk_terms(run: str) -> tuple[str, ...]:
-    jieba = _jieba()
-    words = jieba.lcut_for_search(run)  # type: ignore[attr-defined]
+    words = jieba().lcut_for_search(run)
     return tuple(w for w in words if w.strip() and w not in ZH_STOPWORDS)
 
 

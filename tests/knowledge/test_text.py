@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from knowledge.text import detect_language, size_units, split_sentences, tokenize
+from core.language import detect_language
+from knowledge.text import size_units, split_sentences, tokenize
 
 
 def test_sentences_end_at_chinese_and_english_marks() -> None:
