@@ -6,16 +6,13 @@ settings down in the environment (`WORKER_SETTINGS_ENV`), since a worker process
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import anyio
 from fastapi import FastAPI
-from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from api.audit import AuditMiddleware
@@ -25,7 +22,7 @@ from api.routes import admin, andon, assist, conversations, health, ingest, insi
 from api.services import Services
 from core import __version__
 from core.db import migrate
-from core.settings import Settings
+from core.settings import Settings, settings_from_json, settings_to_json
 
 log = logging.getLogger(__name__)
 WORKER_SETTINGS_ENV = "_CXLOOP_WORKER_SETTINGS"
@@ -70,22 +67,12 @@ def create_app(
 
 
 def settings_for_workers(settings: Settings) -> str:
-    """The settings as JSON for `WORKER_SETTINGS_ENV`, secrets included (the environment is where they came from)."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, SecretStr):
-            return value.get_secret_value()
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
-        return value
-
-    return json.dumps(plain(settings.model_dump()), default=str)
+    """The settings as JSON for `WORKER_SETTINGS_ENV`, secrets included."""
+    return settings_to_json(settings)
 
 
 def worker_app() -> FastAPI:
     """uvicorn's factory in each worker process; the parent has already run the migrations."""
     data = os.environ.get(WORKER_SETTINGS_ENV)
-    settings = Settings(_env_file=None, **json.loads(data)) if data else Settings()
+    settings = settings_from_json(data) if data else Settings()
     return create_app(settings, run_migrations=False, warm=True)

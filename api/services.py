@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.db import engine_for, session_factory
 from core.ml.base import Embedder, Transcriber
 from core.settings import Settings
+from ingest.jobs import JobRunner
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,7 @@ class Services:
         self._transcriber: Transcriber | None = None
         self._turns: Any = None
         self.writer = DeferredWriter(self.sessions)
+        self.jobs = JobRunner(settings)  # call uploads are transcribed in a job process, not in this one
 
     def embedder(self) -> Embedder:
         with self._lock:
@@ -201,5 +203,6 @@ class Services:
         return self._chroma
 
     def close(self) -> None:
+        self.jobs.close()  # the job in progress finishes and records its counts
         self.writer.close()  # commits what is still queued
         self.engine.dispose()

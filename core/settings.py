@@ -184,3 +184,26 @@ class Settings(BaseSettings):
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.model_cache_dir.mkdir(parents=True, exist_ok=True)
+
+
+def settings_to_json(settings: Settings) -> str:
+    """The settings as JSON for another process of the same deployment, secrets included (the environment is where
+    they came from): uvicorn's worker processes and the ingest job process get theirs this way."""
+    import json
+
+    def plain(value: object) -> object:
+        if isinstance(value, SecretStr):
+            return value.get_secret_value()
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    return json.dumps(plain(settings.model_dump()), default=str)
+
+
+def settings_from_json(data: str) -> Settings:
+    import json
+
+    return Settings(_env_file=None, **json.loads(data))

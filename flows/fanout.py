@@ -18,6 +18,7 @@ import json
 import os
 import threading
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from core.ml.base import Transcriber
 from core.records import Conversation
 from core.settings import Settings
 from ingest.ledger import RunReport
+from ingest.run import Prepared
 
 _transcribers: dict[str, Transcriber] = {}
 _loads: dict[str, int] = {}
@@ -143,31 +145,63 @@ def run_transcribe_calls(
     return result
 
 
-def store_transcribed(settings: Settings, results: list[TranscribedCall], *, source: str = "fan-out") -> RunReport:
-    """Write fanned-out transcripts from this one process, with the same ledger accounting as `ingest` (one run)."""
+def prepare_here(settings: Settings, path: Path, sha: str) -> Prepared:
+    """`ingest.run`'s prepare step in whatever process runs it (a Dask worker loads its transcriber once)."""
+    from ingest.pipeline import prepare_call
+
+    transcriber, _loads = cached_transcriber(settings)
+    return prepare_call(settings, transcriber, {}, path, sha)
+
+
+@flow(name="ingest-calls-fanned-out", validate_parameters=False, persist_result=False)
+def ingest_calls_flow(settings: Settings, paths: list[Path], workers: int) -> RunReport:
+    """The one ingest run, its recordings prepared on the flow's task runner (Dask worker processes)."""
     from core.db import engine_for, migrate, session_factory
-    from ingest import ledger
-    from ingest.pipeline import store_call
-    from ingest.units import Unit
+    from flows.ingest_files import PrefectTasks
+    from ingest.run import ingest_run
 
     engine = engine_for(settings)
     try:
         migrate(engine)
-        sessions = session_factory(engine)
-        run_id = ledger.start_run(sessions, "call", source)
-        total = RunReport(run_id=run_id, channel="call", source=source)
-        for result in results:
-            if ledger.file_unchanged(sessions, result.path, result.sha256):
-                part = RunReport(run_id=run_id, channel="call", source=result.path)
-                part.counts.files = part.counts.files_unchanged = part.counts.rows_duplicate = 1
-            else:
-                unit = None
-                if result.conversation is not None:
-                    unit = Unit(conversation=result.conversation, content_sha256=result.sha256, rows=1)
-                part = store_call(sessions, run_id, result.path, result.sha256, unit, result.error)
-            total.counts.add(part.counts)
-            total.quarantined.extend(part.quarantined)
-        ledger.finish_run(sessions, run_id, total.counts)
-        return total
+        return ingest_run(
+            session_factory(engine),
+            "call",
+            list(paths),
+            prepare=partial(prepare_here, settings),
+            fan_out=PrefectTasks(workers),
+            source="fan-out",
+        )
+    finally:
+        engine.dispose()
+
+
+def run_ingest_calls(settings: Settings, paths: list[Path], *, dask_workers: int) -> RunReport:
+    """Transcribe on `dask_workers` local processes and store here: the same run as `cxloop ingest calls`."""
+    runner = dask_task_runner(dask_workers)
+    worker = worker_settings(settings, dask_workers)
+    report: RunReport = ingest_calls_flow.with_options(task_runner=runner)(worker, list(paths), dask_workers)
+    return report
+
+
+def store_transcribed(settings: Settings, results: list[TranscribedCall], *, source: str = "fan-out") -> RunReport:
+    """Store calls transcribed elsewhere through the one ingest run (same ledger accounting as `ingest`)."""
+    from core.db import engine_for, migrate, session_factory
+    from ingest.run import ingest_run
+    from ingest.units import Batch, Unit
+
+    done = {r.path: r for r in results}
+
+    def prepared(path: Path, sha: str) -> Prepared:
+        r = done[str(path)]
+        if r.conversation is None:
+            return Prepared(r.path, sha, error=r.error, seconds=r.seconds, pid=r.pid)
+        unit = Unit(conversation=r.conversation, content_sha256=r.sha256, rows=1)
+        return Prepared(r.path, sha, batch=Batch(source_uri=r.path, units=[unit]), seconds=r.seconds, pid=r.pid)
+
+    engine = engine_for(settings)
+    try:
+        migrate(engine)
+        files = [Path(r.path) for r in results]
+        return ingest_run(session_factory(engine), "call", files, prepare=prepared, source=source)
     finally:
         engine.dispose()

@@ -1,10 +1,13 @@
-"""Prefect flow `ingest`: one task per file (retried on transient store errors), bounded concurrency, then index.
+"""Prefect flow `ingest`: the one ingest run (`ingest.run`) with each new file prepared in a Prefect task.
 
-The nightly flow calls it for each drop folder; `cxloop flows run ingest` (issue 6) and the demo use it too.
+The nightly flow calls it for each drop folder; the demo uses it too. Files are prepared (parsed or transcribed,
+masked) by tasks on the flow's task runner, as many at once as the ASR has workers; the flow's own process stores
+them (retrying a busy store) and then indexes what is new.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,25 +19,26 @@ from core.db import engine_for, migrate, session_factory
 from core.records import Channel
 from core.settings import Settings
 from flows.retry import transient
-from ingest import calls, ledger
 from ingest.ledger import RunReport
-from ingest.mapping import load_mapping
-from ingest.pipeline import ingest_call_file, ingest_export_file, list_exports
+from ingest.pipeline import list_files, preparer
+from ingest.run import Prepare, Prepared, ingest_run
 
 
-@task(
-    retries=3,
-    retry_delay_seconds=2,
-    retry_condition_fn=transient,
-    cache_policy=NO_CACHE,
-    task_run_name="ingest {path.name}",
-)
-def ingest_file(settings: Settings, channel: Channel, path: Path, run_id: str, context: dict[str, Any]) -> RunReport:
-    if channel == "call":
-        return ingest_call_file(
-            settings, context["sessions"], path, context["transcriber"], context["manifest"], run_id
-        )
-    return ingest_export_file(settings, context["sessions"], path, channel, context["mapping"], run_id)
+@task(cache_policy=NO_CACHE, persist_result=False, task_run_name="prepare {path.name}")
+def prepare_file(prepare: Prepare, path: Path, sha: str) -> Prepared:
+    return prepare(path, sha)
+
+
+class PrefectTasks:
+    """A fan-out that submits one task per file to the running flow's task runner (threads, or Dask workers)."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self.workers = workers
+
+    def map(self, prepare: Prepare, items: Sequence[tuple[Path, str]]) -> Iterator[Prepared]:
+        futures = [prepare_file.submit(prepare, path, sha) for path, sha in items]
+        for future in futures:
+            yield future.result()
 
 
 @task(
@@ -44,12 +48,12 @@ def ingest_file(settings: Settings, channel: Channel, path: Path, run_id: str, c
     cache_policy=NO_CACHE,
     task_run_name="index new conversations",
 )
-def index_new(settings: Settings, context: dict[str, Any]) -> int:
+def index_new(settings: Settings, sessions: Any) -> int:
     from core.ml.embedders import load_embedder
     from ingest.search import conversation_collection, index_pending
 
     embedder = load_embedder(settings)
-    return index_pending(context["sessions"], conversation_collection(settings, embedder), embedder)
+    return index_pending(sessions, conversation_collection(settings, embedder), embedder)
 
 
 @flow(name="ingest", flow_run_name="ingest {channel} from {path}", validate_parameters=False)
@@ -64,27 +68,16 @@ def ingest_flow(
     engine = engine_for(settings)
     migrate(engine)
     sessions = session_factory(engine)
-    context: dict[str, Any] = {"sessions": sessions}
-    if channel == "call":
-        from core.ml.asr import load_transcriber
-
-        files = calls.list_audio(path)
-        context["transcriber"] = load_transcriber(settings)
-        context["manifest"] = calls.load_manifest(manifest_path)
-    else:
-        files = list_exports(path)
-        context["mapping"] = load_mapping(mapping_path, channel)
-    run_id = ledger.start_run(sessions, channel, str(path))
-    total = RunReport(run_id=run_id, channel=channel, source=str(path))
-    futures = [ingest_file.submit(settings, channel, f, run_id, context) for f in files]
-    for future in futures:
-        part = future.result()
-        total.counts.add(part.counts)
-        total.quarantined.extend(part.quarantined)
-    if index:
-        index_new(settings, context)
-    ledger.finish_run(sessions, run_id, total.counts)
-    return total
+    prepare, workers = preparer(settings, channel, mapping_path=mapping_path, manifest_path=manifest_path)
+    return ingest_run(
+        sessions,
+        channel,
+        list_files(channel, path),
+        prepare=prepare,
+        fan_out=PrefectTasks(workers),
+        source=str(path),
+        index=(lambda: index_new(settings, sessions)) if index else None,
+    )
 
 
 def run_ingest_flow(settings: Settings, channel: Channel, path: Path, **kwargs: Any) -> RunReport:

@@ -213,6 +213,13 @@ def start_run(sessions: sessionmaker[Session], channel: str, source: str, *, sta
     return run_id
 
 
+def mark_running(sessions: sessionmaker[Session], run_id: str) -> None:
+    with transaction(sessions) as session:
+        run = session.get(IngestRunRow, run_id)
+        if run is not None:
+            run.status = "running"
+
+
 def finish_run(sessions: sessionmaker[Session], run_id: str, counts: Counts, *, error: str | None = None) -> None:
     with transaction(sessions) as session:
         run = session.get(IngestRunRow, run_id)

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import BaseModel, Field
 
 from api.auth import require_role, services
@@ -57,9 +57,7 @@ def _ingest_rows(svc: Services, body: IngestRows, channel: Channel) -> RunReport
     run_id = ledger.start_run(svc.sessions, channel, f"api:{body.source}")
     report = ledger.store_batch(svc.sessions, batch, run_id, channel)
     ledger.finish_run(svc.sessions, run_id, report.counts)
-    from ingest.search import index_pending
-
-    index_pending(svc.sessions, svc.turn_index(), svc.embedder())
+    _index_new(svc)
     return report
 
 
@@ -77,21 +75,14 @@ def ingest_work_orders(
     return _ingest_rows(svc, body, "work_order")
 
 
-def _process_upload(svc: Services, run_id: str, path: Path) -> None:
-    from ingest.pipeline import ingest_call_file
+def _index_new(svc: Services) -> None:
     from ingest.search import index_pending
 
-    try:
-        report = ingest_call_file(svc.settings, svc.sessions, path, svc.transcriber(), {}, run_id)
-        index_pending(svc.sessions, svc.turn_index(), svc.embedder())
-        ledger.finish_run(svc.sessions, run_id, report.counts)
-    except Exception as exc:  # the job records the failure; the poller sees it
-        ledger.finish_run(svc.sessions, run_id, Counts(), error=f"{exc.__class__.__name__}: {exc}")
+    index_pending(svc.sessions, svc.turn_index(), svc.embedder())
 
 
 @router.post("/ingest/calls", response_model=JobOut, status_code=202)
 def ingest_call(
-    background: BackgroundTasks,
     audio: UploadFile = File(description="wav, flac, mp3, ogg/opus; 2-channel = agent left, customer right"),
     metadata: str | None = Form(default=None, description='JSON: {"id", "started_at", "agent_id", ...}'),
     svc: Services = Depends(services),
@@ -124,7 +115,7 @@ def ingest_call(
     if meta:
         meta.setdefault("id", Path(name).stem)
         target.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False))
-    background.add_task(_process_upload, svc, run_id, target)
+    svc.jobs.submit_call(target, run_id, then=lambda: _index_new(svc))
     return JobOut(id=run_id, status="queued", channel="call", counts={}, error=None)
 
 

@@ -71,3 +71,28 @@ def test_dask_processes_transcribe_like_threads(settings: Settings, model_cache:
     stored = store_transcribed(settings, fanned)
     assert (stored.counts.files, stored.counts.conversations_stored) == (2, 2)
     assert store_transcribed(settings, fanned).counts.files_unchanged == 2
+
+
+@pytest.mark.integration
+def test_dask_fan_out_is_the_one_ingest_run(
+    settings: Settings, model_cache: Path, prefect_harness: None, tmp_path: Path
+) -> None:
+    """`run_ingest_calls`: Dask processes prepare, this process stores, with the CLI's accounting."""
+    from sqlalchemy import select
+
+    from core.db import engine_for, session_factory
+    from core.ml.asr import prepare_packaged_whisper_base
+    from core.tables import IngestRunRow
+    from flows.fanout import run_ingest_calls
+
+    settings.models.cache_dir = model_cache
+    settings.models.asr_threads = 2
+    prepare_packaged_whisper_base(model_cache)
+    paths = _two_shortest_calls()
+    report = run_ingest_calls(settings, paths, dask_workers=2)
+    assert (report.counts.files, report.counts.conversations_stored, report.counts.rows_read) == (2, 2, 2)
+    again = run_ingest_calls(settings, paths, dask_workers=2)
+    assert again.counts.files_unchanged == 2 and again.counts.conversations_stored == 0
+    with session_factory(engine_for(settings))() as session:
+        runs = session.scalars(select(IngestRunRow).order_by(IngestRunRow.started_at)).all()
+        assert [r.status for r in runs] == ["done", "done"] and runs[0].counts["conversations_stored"] == 2

@@ -1,0 +1,101 @@
+"""Ingest jobs off the web worker: a recording uploaded to the API is transcribed in a job process, through the
+same ingest run as `cxloop ingest calls`, while the web process keeps answering.
+
+`JobRunner` owns one job process (spawned, so it shares no threads or model state with the server); the process
+loads its transcriber on its first job and keeps it for the next. The job stores the call; the web process indexes
+it afterwards, because an embedded vector store takes one writing process.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from core.settings import Settings, settings_from_json, settings_to_json
+from ingest.ledger import Counts
+
+log = logging.getLogger(__name__)
+
+# the job process's own runtime: built once in that process by `_start_worker`, never in the web process
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(settings_json: str) -> None:
+    from core.db import engine_for, session_factory
+
+    settings = settings_from_json(settings_json)
+    _worker["settings"] = settings
+    _worker["sessions"] = session_factory(engine_for(settings))
+
+
+def _ingest_call(path: str, run_id: str) -> dict[str, Any]:
+    """In the job process: one uploaded recording through the ingest run, under the run id the API handed out."""
+    from core.ml.asr import load_transcriber
+    from ingest import ledger
+    from ingest.pipeline import run_ingest
+
+    settings: Settings = _worker["settings"]
+    sessions = _worker["sessions"]
+    if "transcriber" not in _worker:
+        _worker["transcriber"] = load_transcriber(settings)
+    ledger.mark_running(sessions, run_id)
+    report = run_ingest(settings, sessions, "call", Path(path), transcriber=_worker["transcriber"], run_id=run_id)
+    return report.counts.model_dump()
+
+
+class JobRunner:
+    """Runs ingest jobs in one separate process, one at a time, in the order they came."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def submit_call(self, path: Path, run_id: str, *, then: Callable[[], object] | None = None) -> Future[Any]:
+        """Queue one recording; `then` runs in this process once the job has stored it (e.g. indexing)."""
+        future = self._executor().submit(_ingest_call, str(path), run_id)
+        future.add_done_callback(lambda f: self._finished(f, run_id, then))
+        return future
+
+    def _finished(self, future: Future[Any], run_id: str, then: Callable[[], object] | None) -> None:
+        error = future.exception()
+        if error is not None:  # a crash of the job process itself: the run row says so, the poller sees it
+            from core.db import engine_for, session_factory
+            from ingest import ledger
+
+            engine = engine_for(self.settings)
+            try:
+                ledger.finish_run(
+                    session_factory(engine), run_id, Counts(), error=f"{error.__class__.__name__}: {error}"
+                )
+            finally:
+                engine.dispose()
+            return
+        if then is not None:
+            try:
+                then()
+            except Exception:
+                log.exception("after ingest job %s", run_id)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker,
+                    initargs=(settings_to_json(self.settings),),
+                )
+            return self._pool
+
+    def close(self) -> None:
+        """Waits for the job in progress (its run row must not be left 'running'); queued jobs still run."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
