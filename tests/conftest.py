@@ -20,6 +20,10 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
+# How long a wait may last before the test calls the program hung. Far beyond any correct run on a loaded 2-core
+# machine (a clean-clone `make test` once took 37 min under load): waits end when their condition holds, and fail
+# at once when the process they wait for has died, so this is never a performance limit.
+HUNG_S = 1800.0
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 # Prefect reads these at import time: give the whole test session its own home and no analytics.

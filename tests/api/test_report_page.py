@@ -18,7 +18,7 @@ from core.settings import Settings
 from ingest.masking import find_pii
 from tests.api.conftest import auth
 from tests.api.test_andon_reports_api import NOW, seed
-from tests.conftest import free_port
+from tests.conftest import HUNG_S, free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -42,7 +42,8 @@ def served(app_settings: Settings) -> Iterator[str]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    hung = time.monotonic() + HUNG_S
+    while time.monotonic() < hung:
         try:
             if httpx.get(f"{url}/healthz").status_code == 200:
                 break
@@ -50,7 +51,7 @@ def served(app_settings: Settings) -> Iterator[str]:
             time.sleep(0.1)
     yield url
     server.should_exit = True
-    thread.join(timeout=10)
+    thread.join(timeout=120)
 
 
 @pytest.mark.integration

@@ -1,15 +1,30 @@
-"""Every bench script runs at its --quick size, so benchmarks never rot. No timing thresholds here."""
+"""Every bench script runs at its --quick size, so benchmarks never rot. No timing thresholds here.
+
+A quick run is bounded by the CPU time it may use, not by the clock: a busy machine stretches wall time (a
+clean-clone `make test` under load once killed `bench/assist.py --quick` at a 600 s wall limit) but not CPU time.
+The bound is far above what a quick run uses (the slowest, bench/assist.py, measured about 100 CPU seconds);
+only a quick size grown far too large, or a loop that never ends, reaches it.
+"""
 
 from __future__ import annotations
 
 import json
+import resource
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import HUNG_S
+
 ROOT = Path(__file__).resolve().parents[2]
+CPU_S = 1200  # per process (children get their own)
+
+
+def _bound_cpu() -> None:
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_S, CPU_S + 60))
 
 
 @pytest.mark.integration
@@ -18,8 +33,15 @@ ROOT = Path(__file__).resolve().parents[2]
 )
 def test_bench_quick(script: str) -> None:
     out = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), "--quick"], capture_output=True, text=True, cwd=ROOT, timeout=600
+        [sys.executable, str(ROOT / "bench" / script), "--quick"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        preexec_fn=_bound_cpu,
+        timeout=HUNG_S,
     )
+    if out.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        pytest.fail(f"{script} --quick used more than {CPU_S} CPU seconds: make its --quick size smaller")
     assert out.returncode == 0, out.stdout + out.stderr
     written = [line.split("wrote ", 1)[1] for line in out.stdout.splitlines() if line.startswith("wrote ")]
     assert written, out.stdout

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from tests.conftest import free_port
+from tests.conftest import HUNG_S, free_port
 
 runner = CliRunner()
 CXLOOP = str(Path(sys.executable).parent / "cxloop")
@@ -85,7 +85,7 @@ def test_serve_answers_healthz_and_readyz(tmp_path: Path, model_cache: Path) -> 
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + HUNG_S
         while True:
             try:
                 r = httpx.get(f"{base}/healthz", timeout=2)
@@ -95,12 +95,12 @@ def test_serve_answers_healthz_and_readyz(tmp_path: Path, model_cache: Path) -> 
                     raise
                 time.sleep(0.3)
         assert r.json() == {"status": "ok"}
-        assert httpx.get(f"{base}/readyz", timeout=60).status_code == 401
-        ready = httpx.get(f"{base}/readyz", headers={"X-API-Key": key}, timeout=60)
+        assert httpx.get(f"{base}/readyz", timeout=HUNG_S).status_code == 401
+        ready = httpx.get(f"{base}/readyz", headers={"X-API-Key": key}, timeout=HUNG_S)
         assert ready.status_code == 200, ready.text
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.wait(timeout=HUNG_S)
 
 
 def test_worker_processes_get_the_same_settings_secrets_included(tmp_path: Path) -> None:
@@ -182,17 +182,17 @@ def test_serve_with_two_workers_answers_and_loses_no_row(tmp_path: Path, model_c
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + HUNG_S
         while log.read_text(errors="replace").count("Application startup complete") < 2:
             assert time.monotonic() < deadline and proc.poll() is None, log.read_text(errors="replace")
             time.sleep(0.3)
-        with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=60) as http:
+        with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=HUNG_S) as http:
             for i in range(12):
                 r = http.post("/v1/assist", json={"question": f"how do I descale kettle number {i}?"})
                 assert r.status_code == 200 and r.json()["abstained"], r.text  # nothing is indexed
     finally:
         proc.terminate()  # uvicorn stops the workers; each commits its queued rows on the way out
-        proc.wait(timeout=60)
+        proc.wait(timeout=HUNG_S)
     output = log.read_text(errors="replace")
     assert "started parent process" in output.lower() and "died" not in output, output
     sessions = session_factory(engine_for(Settings(_env_file=None, data_dir=data)))  # type: ignore[call-arg]

@@ -13,6 +13,7 @@ import pytest
 
 from core.settings import Settings
 from flows.deploy import deployments
+from tests.conftest import HUNG_S
 
 CXLOOP = str(Path(sys.executable).parent / "cxloop")
 
@@ -43,7 +44,7 @@ def test_flows_serve_registers_and_stops_on_interrupt(tmp_path: Path) -> None:
     )
     assert proc.stdout is not None
     seen: list[str] = []
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + HUNG_S
     try:
         while time.monotonic() < deadline:
             line = proc.stdout.readline()
@@ -58,7 +59,7 @@ def test_flows_serve_registers_and_stops_on_interrupt(tmp_path: Path) -> None:
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=120)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()

@@ -20,7 +20,7 @@ from typing import IO, Any
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import HUNG_S, ROOT, free_port
 
 PREFECT = str(Path(sys.executable).parent / "prefect")
 POOL = "cxloop-test-pool"
@@ -41,7 +41,7 @@ def _env(home: Path, api_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def _stop(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
+def _stop(proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
     """SIGINT (a clean shutdown, as Ctrl-C), then terminate, then kill; the process group holds its children."""
     if proc.poll() is not None:
         return
@@ -79,7 +79,7 @@ class Cluster:
         return f"--- worker\n{_tail(self.worker_log)}\n--- server\n{_tail(self.server_log, 15)}"
 
 
-def _wait_healthy(proc: subprocess.Popen[bytes], api_url: str, log: Path, timeout: float = 60) -> None:
+def _wait_healthy(proc: subprocess.Popen[bytes], api_url: str, log: Path, timeout: float = HUNG_S) -> None:
     import httpx
 
     deadline = time.monotonic() + timeout
@@ -119,7 +119,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             env=_env(tmp / "cli-home", api_url),
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=HUNG_S,
         )
         assert created.returncode == 0, created.stdout + created.stderr
         # cxloop's own configuration reaches the flows only through CXLOOP_ variables in the worker's environment
@@ -145,7 +145,7 @@ def _run(cluster: Cluster, deploy: Callable[[], str], parameters: dict[str, Any]
     with temporary_settings({PREFECT_API_URL: cluster.api_url}):
         name = deploy()
         run: Any = run_deployment(name, parameters=parameters, timeout=0, as_subflow=False)
-        finished = _wait(run.id, 120)
+        finished = _wait(run.id, HUNG_S)
     assert finished.state is not None and finished.state.is_completed(), f"{finished.state}\n{cluster.logs()}"
     return finished
 

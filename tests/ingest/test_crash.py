@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import HUNG_S
 from tests.ingest.conftest import CHAT_HEADER, chat_rows, write_csv
 
 CXLOOP = str(Path(sys.executable).parent / "cxloop")
@@ -26,7 +27,7 @@ def _scalar(db: Path, sql: str) -> int:
         return 0
 
 
-def _kill_when(proc: subprocess.Popen[bytes], db: Path, sql: str, threshold: int, timeout: float = 120) -> int:
+def _kill_when(proc: subprocess.Popen[bytes], db: Path, sql: str, threshold: int, timeout: float = HUNG_S) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
