@@ -62,7 +62,7 @@ def run(settings: Settings, *, serve: bool, until: str | None = None) -> dict[st
         return results
     _summary(console, settings, results)
     if serve:
-        from cli.main import serve_api
+        from cli.serve import serve_api
 
         stop_prefect()  # its temporary server may hold a port in 8000-8999, the API's own range
         serve_api(settings)

@@ -2,7 +2,7 @@
 
 A quick run is bounded by the CPU time it may use, not by the clock: a busy machine stretches wall time (a
 clean-clone `make test` under load once killed `bench/assist.py --quick` at a 600 s wall limit) but not CPU time.
-The bound is far above what a quick run uses (the slowest, bench/assist.py, measured about 100 CPU seconds);
+The bound is six times what a quick run uses (the slowest, bench/assist.py, measured 195 CPU seconds);
 only a quick size grown far too large, or a loop that never ends, reaches it.
 """
 

@@ -138,7 +138,7 @@ def test_serve_shares_the_embedder_threads_out_as_question_threads(
     import uvicorn
 
     from api.app import WORKER_SETTINGS_ENV
-    from cli.main import serve_api
+    from cli.serve import serve_api
     from core.settings import Settings
 
     seen: list[Settings] = []
