@@ -8,12 +8,12 @@ from typing import Any
 from core.errors import InvalidInput
 from core.ml.base import Embedder
 from core.settings import Settings
-from insights.analyze import TASKS, Analyzer
-from insights.backends import Parts, backends
-from insights.catalog import load_catalog
-from insights.classifiers import CachingEmbedder
-from insights.config import InsightSettings, catalog_path, heads_dir, insight_settings, with_embedder
-from insights.taxonomy import Taxonomy, load_taxonomy
+from insights.classify.analyze import TASKS, Analyzer
+from insights.classify.backends import Parts, backends
+from insights.classify.catalog import load_catalog
+from insights.classify.classifiers import CachingEmbedder
+from insights.classify.config import InsightSettings, catalog_path, heads_dir, insight_settings, with_embedder
+from insights.classify.taxonomy import Taxonomy, load_taxonomy
 
 
 def load_taxonomies(config: InsightSettings) -> dict[str, Taxonomy]:

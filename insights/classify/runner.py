@@ -25,7 +25,7 @@ from core.records import Conversation, Insight
 from core.settings import Settings
 from core.tables import ConversationRow, InsightRow, InsightStateRow, utcnow
 from ingest.ledger import from_row
-from insights.analyze import TASKS, Analyzer
+from insights.classify.analyze import TASKS, Analyzer
 
 
 class RunReport(BaseModel):
@@ -90,8 +90,8 @@ def classify_pending(
     progress: Callable[[int], None] | None = None,
 ) -> RunReport:
     """Classify every new or changed conversation (all of them with `force`) and store its insights."""
-    from insights.build import build_analyzer
-    from insights.config import insight_settings
+    from insights.classify.build import build_analyzer
+    from insights.classify.config import insight_settings
 
     config = insight_settings(settings)
     analyzer = analyzer or build_analyzer(settings, embedder=embedder, chat_model=chat_model, config=config)

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from core.language import cjk_count
 from core.records import Conversation, Evidence, Insight, Turn
 from ingest.masking import mask_text
-from insights import complaints, outcome, sentiment
-from insights.catalog import Catalog
-from insights.classifiers import Classifier, Prediction
+from insights.classify import complaints, outcome, sentiment
+from insights.classify.catalog import Catalog
+from insights.classify.classifiers import Classifier, Prediction
 
 PIPELINE = "insights-1"  # bump when this module's logic changes: every conversation is classified again
 TASKS = ("intent", "sentiment", "complaint_issue", "outcome", "loss_reason")
