@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RESULTS, SHARED, report
 from core.settings import Settings
-from insights.classify.analyze import OUTCOME_TURNS
+from insights.classify.kinds.outcome import OUTCOME_TURNS
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = RESULTS / "cache"
@@ -104,7 +104,7 @@ def deals(name: str) -> Rows:
 
 
 def tail(rows: Rows) -> Rows:
-    from insights.classify.analyze import OUTCOME_TURNS
+    from insights.classify.kinds.outcome import OUTCOME_TURNS
 
     return [("\n".join(text.split("\n")[-OUTCOME_TURNS:]), label) for text, label in rows]
 

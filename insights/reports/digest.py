@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.tables import ConversationRow, InsightRow, TurnRow
-from insights.classify.analyze import quote
 from insights.classify.taxonomy import Taxonomy, load_taxonomy
+from insights.classify.turns import quote
 from insights.reports.topics import customer_text, terms_of
 from insights.reports.trends import chunks, conversations_between, latest_labels
 

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from core.ml.base import Embedder, normalise
 from core.records import Turn
 from core.tables import TopicRow, TurnRow
-from insights.classify.analyze import opening, quote
 from insights.classify.taxonomy import OTHER
+from insights.classify.turns import opening, quote
 from insights.reports.trends import conversations_between, latest_labels, localise
 
 Namer = Callable[[list[str], list[str]], str | None]  # (top terms, quotes) -> a short name, None to keep terms
