@@ -122,7 +122,8 @@ def catalog() -> list[dict[str, Any]]:
 
 
 def issue_examples() -> dict[str, dict[str, list[str]]]:
-    data = yaml.safe_load((ROOT / "insights" / "taxonomies" / "complaint_issues.yaml").read_text(encoding="utf-8"))
+    path = ROOT / "insights" / "classify" / "taxonomies" / "complaint_issues.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return {lab["name"]: lab["examples"] for lab in data["labels"] if lab["name"] != "other" and lab.get("examples")}
 
 
