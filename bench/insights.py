@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import RESULTS, SHARED, report
 from core.settings import Settings
-from insights.analyze import OUTCOME_TURNS
+from insights.classify.kinds.outcome import OUTCOME_TURNS
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = RESULTS / "cache"
@@ -104,7 +104,7 @@ def deals(name: str) -> Rows:
 
 
 def tail(rows: Rows) -> Rows:
-    from insights.analyze import OUTCOME_TURNS
+    from insights.classify.kinds.outcome import OUTCOME_TURNS
 
     return [("\n".join(text.split("\n")[-OUTCOME_TURNS:]), label) for text, label in rows]
 
@@ -129,8 +129,8 @@ def sample(rows: list[Any], n: int | None, seed: int = 7) -> list[Any]:
 def evaluate_default(train: Rows, test: Rows, embedder: Any, *, task: str = "bench") -> dict[str, Any]:
     from sklearn.metrics import f1_score
 
-    from insights.classifiers import fit_head_classifier
-    from insights.taxonomy import taxonomy_from_labels
+    from insights.classify.classifiers import fit_head_classifier
+    from insights.classify.taxonomy import taxonomy_from_labels
 
     names = sorted({label for _, label in train} | {label for _, label in test})
     taxonomy = taxonomy_from_labels(task, names)
@@ -155,8 +155,8 @@ def evaluate_baseline(train: Rows, test: Rows) -> dict[str, Any]:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
 
-    from insights.features import word_tfidf
-    from insights.head import stratified_holdout
+    from insights.classify.features import word_tfidf
+    from insights.classify.head import stratified_holdout
 
     t0 = time.perf_counter()
     texts, labels = [t for t, _ in train], [y for _, y in train]
@@ -203,8 +203,8 @@ def row(name: str, train: Rows, test: Rows, embedder: Any, *, baseline: bool = T
 
 def zero_shot_banking(test: Rows, embedder: Any) -> dict[str, Any]:
     """Accuracy from the label names turned into descriptions, no training rows at all."""
-    from insights.classifiers import zero_shot_classifier
-    from insights.taxonomy import taxonomy_from_labels
+    from insights.classify.classifiers import zero_shot_classifier
+    from insights.classify.taxonomy import taxonomy_from_labels
 
     names = sorted({y for _, y in test})
     taxonomy = taxonomy_from_labels("intent", names)
@@ -301,7 +301,7 @@ def scaled(base: list[Any], n: int) -> list[Any]:
 def throughput(n: int) -> dict[str, Any]:
     from core.db import make_engine, migrate, session_factory
     from ingest.ledger import to_row
-    from insights.runner import classify_pending
+    from insights.classify.runner import classify_pending
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(_env_file=None, data_dir=Path(tmp), demo_dir=ROOT / "demo")  # type: ignore[call-arg]
@@ -335,7 +335,7 @@ def main() -> None:
     parser.add_argument("--embedder", default=None, help="embedder for the heads (default: the insights default)")
     args = parser.parse_args()
     from core.ml.embedders import load_embedder
-    from insights.config import InsightSettings, with_embedder
+    from insights.classify.config import InsightSettings, with_embedder
 
     name = args.embedder or InsightSettings().embedder
     embedder = DiskCachedEmbedder(load_embedder(with_embedder(Settings(_env_file=None), name)))  # type: ignore[call-arg]

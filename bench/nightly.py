@@ -9,7 +9,7 @@ Two parts, one table, one JSON file (bench/results/nightly[-quick].json):
    Predictions come from the text alone: the airline from the @handle (alias table learnt on the train half; JetBlue
    tweets carry the label "Delta" in this file), the reason from a classifier trained on the train half with a
    `none` class for non-negative tweets, the day from tweet_created. The events go through the project's Andon rule
-   (`insights.andon.find_bursts`, >= 2 distinct customers, 24-hour window) day by day. Rows: the default insights
+   (`insights.andon.rule.find_bursts`, >= 2 distinct customers, 24-hour window) day by day. Rows: the default insights
    head (hybrid TF-IDF + USE embedding; its confidence threshold chosen for group F1 on a validation slice of the
    train half), the same head with its own per-tweet threshold, a TF-IDF + logistic-regression baseline and a
    keyword rule through the same rule, plus the gold labels through it (what the airline-from-text step costs).
@@ -117,7 +117,7 @@ def airline_from_text(text: str, aliases: dict[str, str]) -> str:
 
 def groups_from_rule(events: Sequence[Any], min_customers: int = 2) -> set[tuple[str, str, date]]:
     """(product, issue, day) for every burst the Andon rule raises, the rule run over each calendar day's events."""
-    from insights.andon import find_bursts
+    from insights.andon.rule import find_bursts
 
     by_day: dict[date, list[Any]] = defaultdict(list)
     for e in events:
@@ -138,7 +138,7 @@ def true_groups(tweets: Sequence[Tweet]) -> set[tuple[str, str, date]]:
 
 
 def predicted_groups(tweets: Sequence[Tweet], labels: Sequence[str], aliases: dict[str, str]) -> set[Any]:
-    from insights.andon import ComplaintEvent
+    from insights.andon.rule import ComplaintEvent
 
     events = [
         ComplaintEvent(conversation_id=t.id, product=airline_from_text(t.text, aliases), issue=label,
@@ -159,8 +159,8 @@ def group_scores(pred: set[Any], truth: set[Any]) -> dict[str, float]:
 
 def fit_head(train: Sequence[Tweet], embedder: Any, threshold: float | None = None) -> Callable[..., Any]:
     """The default insights head (fitted as bench/insights.py fits it); returns texts -> (label, best, confidence)."""
-    from insights.classifiers import fit_head_classifier
-    from insights.taxonomy import taxonomy_from_labels
+    from insights.classify.classifiers import fit_head_classifier
+    from insights.classify.taxonomy import taxonomy_from_labels
 
     names = sorted({t.label for t in train})
     taxonomy = taxonomy_from_labels("airline_reason", names)
@@ -198,8 +198,8 @@ def tfidf_lr_labels(train: Sequence[Tweet], test: Sequence[Tweet]) -> list[str]:
     """The baseline of bench/insights.py: word 1-2 gram TF-IDF + logistic regression, C chosen on a train slice."""
     from sklearn.linear_model import LogisticRegression
 
-    from insights.features import word_tfidf
-    from insights.head import stratified_holdout
+    from insights.classify.features import word_tfidf
+    from insights.classify.head import stratified_holdout
 
     texts, labels = [t.text for t in train], [t.label for t in train]
     fit_rows, val_rows = stratified_holdout(labels)
@@ -258,7 +258,7 @@ def _airline_part(quick: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from bench.insights import DiskCachedEmbedder
     from core.ml.embedders import load_embedder
     from core.settings import Settings
-    from insights.config import with_embedder
+    from insights.classify.config import with_embedder
 
     t0 = time.perf_counter()
     train, test = load_tweets(QUICK_TWEETS if quick else None)
@@ -300,7 +300,7 @@ def _airline_part(quick: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         "(customer_key = tweet_id)",
         "truth": "(airline, negativereason, day) with >= 2 tweets in the evaluation half; 'Can't Tell' is not an "
         "issue (excluded from truth and predictions); day = calendar date of tweet_created (no time zone in the file)",
-        "rule": "insights.andon.find_bursts(min_customers=2, window=1 day) over each day's events",
+        "rule": "insights.andon.rule.find_bursts(min_customers=2, window=1 day) over each day's events",
         "classes": "9 reasons + \"Can't Tell\" + none (neutral/positive); predicted none / Can't Tell / other raise "
         "no event",
         "aliases": aliases,

@@ -10,7 +10,7 @@ CrossWOZ dialogues (zh) and ABCD dialogues (en); agent turns from the dialogues'
 Customers: synthetic mainland mobile numbers (masked and hashed into customer keys at ingest), some customers
 come back. Products: demo/catalog.yaml ids on about half the rows. Planted bursts: a few (product, issue) pairs
 where 3-6 distinct new customers describe the same defect within 3 days, in the wording of the complaint taxonomy's
-examples (insights/taxonomies/complaint_issues.yaml) with the product named.
+examples (insights/classify/taxonomies/complaint_issues.yaml) with the product named.
 
     python bench/nightly_data.py OUT --conversations 100000 --days 90      # writes OUT/chats, OUT/work_orders
     python bench/nightly_data.py --quick                                    # a small inbox in a temp folder
@@ -122,7 +122,8 @@ def catalog() -> list[dict[str, Any]]:
 
 
 def issue_examples() -> dict[str, dict[str, list[str]]]:
-    data = yaml.safe_load((ROOT / "insights" / "taxonomies" / "complaint_issues.yaml").read_text(encoding="utf-8"))
+    path = ROOT / "insights" / "classify" / "taxonomies" / "complaint_issues.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return {lab["name"]: lab["examples"] for lab in data["labels"] if lab["name"] != "other" and lab.get("examples")}
 
 

@@ -30,7 +30,7 @@ def run(
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         from core.db import engine_for, migrate, session_factory
-        from insights.runner import classify_pending
+        from insights.classify.runner import classify_pending
 
         engine = engine_for(settings)
         migrate(engine)
@@ -73,10 +73,10 @@ def train(
     settings = build_settings(data_dir)
 
     def go() -> None:
-        from insights.build import load_insight_embedder
-        from insights.config import heads_dir, insight_settings
-        from insights.taxonomy import load_taxonomy
-        from insights.training import read_labelled_csv, train_and_save
+        from insights.classify.build import load_insight_embedder
+        from insights.classify.config import heads_dir, insight_settings
+        from insights.classify.taxonomy import load_taxonomy
+        from insights.classify.training import read_labelled_csv, train_and_save
 
         config = insight_settings(settings)
         taxonomy = load_taxonomy(task, config.taxonomy_dir)
@@ -107,10 +107,10 @@ def check(data_dir: DataDir = None) -> None:
     settings = build_settings(data_dir)
 
     def go() -> None:
-        from insights.build import load_taxonomies
-        from insights.catalog import load_catalog
-        from insights.config import catalog_path, heads_dir, insight_settings
-        from insights.training import head_path
+        from insights.classify.build import load_taxonomies
+        from insights.classify.catalog import load_catalog
+        from insights.classify.config import catalog_path, heads_dir, insight_settings
+        from insights.classify.training import head_path
 
         config = insight_settings(settings)
         for task, taxonomy in load_taxonomies(config).items():

@@ -76,6 +76,10 @@ class InsightSettings(BaseModel):
     escalation_drop: float = Field(default=0.8, description="Sentiment fall (of 2) between turns that escalates.")
     batch_size: int = Field(default=200, description="Conversations classified and written per transaction.")
     llm_concurrency: int = Field(default=4, description="Requests in flight to the chat model.")
+    kinds: list[str] = Field(
+        default_factory=lambda: ["intent", "sentiment", "outcome", "loss_reason", "product_issue"],
+        description="Insight kinds that run, in order; each kind registers its name (an unknown one lists the valid).",
+    )
 
 
 class ApiSettings(BaseModel):

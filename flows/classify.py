@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from core.db import engine_for, migrate, session_factory
 from core.settings import Settings
 from flows.retry import transient
-from insights.runner import RunReport, classify_pending
+from insights.classify.runner import RunReport, classify_pending
 
 
 @task(retries=2, retry_delay_seconds=2, retry_condition_fn=transient, cache_policy=NO_CACHE, name="classify-pending")

@@ -100,7 +100,7 @@ def _ingest(settings: Settings, channel: Channel, folder: str) -> dict[str, Any]
 def classify(settings: Settings) -> dict[str, Any]:
     """Through the same `classify` flow users run; then the complaints two or more customers share."""
     from flows.classify import classify_flow
-    from insights.store import complaint_counts
+    from insights.classify.store import complaint_counts
 
     report = classify_flow(settings)
     with session_factory(engine_for(settings))() as session:
@@ -162,7 +162,7 @@ def conversation_search(settings: Settings, queries: list[str]) -> list[dict[str
 def nightly_stage(settings: Settings) -> dict[str, Any]:
     """The nightly flow as of the day after the corpus ends (the corpus is fixed; the calendar moves on)."""
     from flows.nightly import corpus_now, nightly
-    from insights.alerts import list_alerts
+    from insights.andon.alerts import list_alerts
 
     # the corpus spans three weeks: report its last two against the week before (default: 7 days against 7)
     settings = settings.model_copy(deep=True)

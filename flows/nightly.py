@@ -22,7 +22,7 @@ from core.records import Channel
 from core.settings import Settings
 from core.tables import AndonAlertRow
 from flows.retry import transient
-from insights.alerts import AndonRun
+from insights.andon.alerts import AndonRun
 
 # drop-folder layout of the inbox: sub-folder -> channel
 INBOX: tuple[tuple[str, Channel], ...] = (
@@ -73,8 +73,8 @@ def _ready(settings: Settings | None) -> Settings:
 
 @task(retries=2, retry_delay_seconds=2, retry_condition_fn=transient, cache_policy=NO_CACHE, name="andon-check")
 def andon_check(settings: Settings, now: datetime) -> AndonRun:
-    from insights.alerts import check
-    from insights.build import load_insight_embedder
+    from insights.andon.alerts import check
+    from insights.classify.build import load_insight_embedder
 
     embedder = load_insight_embedder(settings)
     engine = engine_for(settings)
@@ -88,7 +88,7 @@ def andon_check(settings: Settings, now: datetime) -> AndonRun:
 @task(cache_policy=NO_CACHE, name="andon-webhook", task_run_name="webhook for {alert_id}")
 def notify(settings: Settings, alert_id: str) -> str:
     from flows.webhook import send
-    from insights.alerts import view
+    from insights.andon.alerts import view
 
     engine = engine_for(settings)
     try:
@@ -192,7 +192,7 @@ def corpus_now(settings: Settings) -> datetime:
     from sqlalchemy import func, select
 
     from core.tables import ConversationRow
-    from insights.reportmodels import period_end
+    from insights.reports.report import period_end
 
     engine = engine_for(settings)
     try:

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from core.db import engine_for, session_factory, transaction
 from core.settings import Settings
-from insights.alerts import AlertView, followups, list_alerts
-from insights.reportmodels import AlertSummary, FollowupSummary, GapSummary, period_end
+from insights.andon.alerts import AlertView, followups, list_alerts
+from insights.reports.report import AlertSummary, FollowupSummary, GapSummary, period_end
 
 QUOTES_PER_ALERT = 3
 
@@ -70,10 +70,10 @@ def _gaps(session: Session, settings: Settings, since: datetime) -> list[GapSumm
 
 def write_trend_report(settings: Settings, now: datetime) -> dict[str, str]:
     from core.ml.chat import load_chat_model
-    from insights.build import load_insight_embedder
-    from insights.render.pages import write_report
-    from insights.reportmodels import assemble_report
-    from insights.topics import chat_namer
+    from insights.classify.build import load_insight_embedder
+    from insights.reports.render.pages import write_report
+    from insights.reports.report import assemble_report
+    from insights.reports.topics import chat_namer
 
     end = period_end(now, settings.flows.timezone)
     embedder = load_insight_embedder(settings)
@@ -98,8 +98,8 @@ def write_trend_report(settings: Settings, now: datetime) -> dict[str, str]:
 
 
 def write_loss_digest(settings: Settings, now: datetime) -> dict[str, str]:
-    from insights.digest import build_loss_digest
-    from insights.render.pages import write_report
+    from insights.reports.digest import build_loss_digest
+    from insights.reports.render.pages import write_report
 
     end = period_end(now, settings.flows.timezone)
     engine = engine_for(settings)

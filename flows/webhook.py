@@ -16,7 +16,7 @@ from tenacity import Retrying as _Retrying
 from tenacity import retry_if_exception, stop_after_attempt, wait_exponential
 
 from core.settings import AndonSettings
-from insights.alerts import AlertView
+from insights.andon.alerts import AlertView
 
 SIGNATURE_HEADER = "X-Cxloop-Signature"
 

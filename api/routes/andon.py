@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from api.auth import db_session, require_role
 from core.keys import Principal
-from insights import alerts
-from insights.alerts import AlertView, WorkOrderView
+from insights.andon import alerts
+from insights.andon.alerts import AlertView, WorkOrderView
 
 router = APIRouter(prefix="/v1", tags=["andon"])
 analyst = require_role("analyst")

@@ -8,7 +8,7 @@ from api.auth import require_role, services
 from api.services import Services
 from core.errors import NotFound
 from core.keys import Principal
-from insights.store import ConversationInsights, conversation_insights
+from insights.classify.store import ConversationInsights, conversation_insights
 
 router = APIRouter(prefix="/v1", tags=["insights"])
 readers = require_role("analyst", "sales_lead")

@@ -20,8 +20,8 @@ from api.auth import db_session, require_role, services
 from api.services import Services
 from core.errors import InvalidInput, NotFound
 from core.keys import Principal
-from insights.digest import LossDigest, build_loss_digest
-from insights.reportmodels import period_end
+from insights.reports.digest import LossDigest, build_loss_digest
+from insights.reports.report import period_end
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 analyst = require_role("analyst")
@@ -90,6 +90,6 @@ def loss_reasons_page(
     _: Principal = Depends(sales),
 ) -> HTMLResponse:
     """The loss-reason digest as a page."""
-    from insights.render.pages import render_digest_html
+    from insights.reports.render.pages import render_digest_html
 
     return HTMLResponse(render_digest_html(_digest(svc, session, team, days, end)))

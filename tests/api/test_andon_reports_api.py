@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from core.db import transaction
 from core.settings import AndonSettings, Settings
 from core.tables import ConversationRow, InsightRow
-from insights import alerts
+from insights.andon import alerts
 from tests.api.conftest import auth
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)

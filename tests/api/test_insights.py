@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from core.settings import Settings
-from insights.build import build_analyzer
-from insights.config import InsightSettings
-from insights.runner import classify_pending
+from insights.classify.build import build_analyzer
+from insights.classify.config import InsightSettings
+from insights.classify.runner import classify_pending
 from tests.api.conftest import auth
 from tests.conftest import FakeEmbedder
 from tests.insights.conftest import COMPLAINT, LOST_DEAL, store

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from core.settings import AndonSettings
 from flows.webhook import SIGNATURE_HEADER, send, sign
-from insights.alerts import AlertView
+from insights.andon.alerts import AlertView
 from tests.conftest import free_port
 
 ALERT = AlertView(

@@ -15,9 +15,9 @@ from core.db import engine_for, migrate, session_factory, transaction
 from core.records import Conversation, Turn
 from core.settings import Settings
 from ingest.ledger import to_row
-from insights.analyze import Analyzer
-from insights.build import build_analyzer
-from insights.config import InsightSettings
+from insights.classify.analyze import Analyzer
+from insights.classify.build import build_analyzer
+from insights.classify.config import InsightSettings
 from tests.conftest import FakeEmbedder
 
 

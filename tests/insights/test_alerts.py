@@ -12,7 +12,7 @@ from core.db import session_factory, transaction
 from core.errors import InvalidInput, NotFound
 from core.settings import AndonSettings
 from core.tables import AndonAlertRow, ConversationRow, InsightRow, WorkOrderRow
-from insights import alerts
+from insights.andon import alerts
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.settings import Settings
-from insights.andon import ComplaintEvent, assign_problems, find_bursts
+from insights.andon.rule import ComplaintEvent, assign_problems, find_bursts
 
 T0 = datetime(2026, 11, 1, 9, tzinfo=UTC)
 
@@ -88,7 +88,7 @@ def test_assign_problems_leaves_pairs_that_cannot_alert_unembedded() -> None:
 def test_real_embedder_joins_translations_and_separates_different_problems(
     settings: Settings, model_cache: Path
 ) -> None:
-    from insights.build import load_insight_embedder
+    from insights.classify.build import load_insight_embedder
 
     settings.models.cache_dir = model_cache
     embedder = load_insight_embedder(settings)
@@ -107,7 +107,7 @@ def test_real_embedder_joins_translations_and_separates_different_problems(
 
 
 def test_large_pairs_cluster_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
-    import insights.andon as andon
+    import insights.andon.rule as andon
 
     monkeypatch.setattr(andon, "MAX_LINKAGE", 3)
     quotes = ["leak a", "leak b", "brush c", "leak d", "brush e"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import InvalidInput
-from insights.catalog import load_catalog, parse_catalog
+from insights.classify.catalog import load_catalog, parse_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = {

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from core.errors import InvalidInput
-from insights.classifiers import Classifier, HeadClassifier, fit_head_classifier, zero_shot_classifier
-from insights.head import HybridHead, stratified_holdout, tune_threshold
-from insights.taxonomy import Label, Taxonomy, load_taxonomy
-from insights.training import load_trained, read_labelled_csv, train_and_save
+from insights.classify.classifiers import Classifier, HeadClassifier, fit_head_classifier, zero_shot_classifier
+from insights.classify.head import HybridHead, stratified_holdout, tune_threshold
+from insights.classify.taxonomy import Label, Taxonomy, load_taxonomy
+from insights.classify.training import load_trained, read_labelled_csv, train_and_save
 from tests.conftest import FakeEmbedder
 
 TINY = Taxonomy(
@@ -120,7 +120,7 @@ def test_fit_adds_the_taxonomy_examples_to_the_rows(fake: FakeEmbedder) -> None:
 
 
 def test_caching_embedder_survives_its_cache_filling_up(fake: FakeEmbedder) -> None:
-    from insights.classifiers import CachingEmbedder
+    from insights.classify.classifiers import CachingEmbedder
 
     cache = CachingEmbedder(fake, max_items=3)
     first = cache.embed(["a", "b"])

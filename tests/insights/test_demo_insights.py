@@ -12,8 +12,8 @@ from sqlalchemy import select
 from core.db import engine_for, migrate, session_factory
 from core.settings import Settings
 from core.tables import InsightRow
-from insights.runner import classify_pending
-from insights.store import complaint_counts
+from insights.classify.runner import classify_pending
+from insights.classify.store import complaint_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 CST = timezone(timedelta(hours=8))

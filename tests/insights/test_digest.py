@@ -10,7 +10,7 @@ from core.db import engine_for, migrate, session_factory, transaction
 from core.settings import Settings
 from core.tables import InsightRow
 from ingest.masking import find_pii
-from insights.digest import build_loss_digest
+from insights.reports.digest import build_loss_digest
 from tests.insights.test_trends import END, add
 
 

@@ -12,11 +12,11 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 
 from core.errors import ConfigError
 from core.settings import Settings
-from insights.build import build_analyzer
-from insights.classifiers import Prediction
-from insights.config import InsightSettings
-from insights.llm import LLMClassifier
-from insights.taxonomy import load_taxonomy
+from insights.classify.build import build_analyzer
+from insights.classify.classifiers import Prediction
+from insights.classify.config import InsightSettings
+from insights.classify.llm import LLMClassifier
+from insights.classify.taxonomy import load_taxonomy
 from tests.conftest import FakeEmbedder, OpenAIServer
 
 

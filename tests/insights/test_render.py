@@ -14,15 +14,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.db import session_factory, transaction
 from core.settings import ReportSettings
 from ingest.masking import find_pii
-from insights.digest import LossDigest, build_loss_digest
-from insights.render.pages import (
+from insights.reports.digest import LossDigest, build_loss_digest
+from insights.reports.render.pages import (
     render_digest_html,
     render_digest_markdown,
     render_trend_html,
     render_trend_markdown,
     write_report,
 )
-from insights.reportmodels import AlertSummary, GapSummary, TrendReport, assemble_report
+from insights.reports.report import AlertSummary, GapSummary, TrendReport, assemble_report
 from tests.conftest import FakeEmbedder
 from tests.insights.test_topics import POINTS
 from tests.insights.test_trends import COUNTS, END, add, seed_counts

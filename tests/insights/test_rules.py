@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from insights.classifiers import Prediction
-from insights.complaints import conversation_issue, product_issue_label, split_product_issue
-from insights.outcome import is_sales, loss_reasons
-from insights.sentiment import summarise, turn_score
+from insights.classify.classifiers import Prediction
+from insights.classify.complaints import conversation_issue, product_issue_label, split_product_issue
+from insights.classify.outcome import is_sales, loss_reasons
+from insights.classify.sentiment import summarise, turn_score
 from tests.insights.conftest import conversation
 
 

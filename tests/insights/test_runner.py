@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.db import transaction
 from core.settings import Settings
 from core.tables import ConversationRow, InsightRow, InsightStateRow
-from insights.runner import classify_pending
-from insights.store import complaint_counts, conversation_insights
-from insights.taxonomy import load_taxonomy
+from insights.classify.runner import classify_pending
+from insights.classify.store import complaint_counts, conversation_insights
+from insights.classify.taxonomy import load_taxonomy
 from tests.insights.conftest import COMPLAINT, LOST_DEAL, QUESTION, conversation, store
 
 

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from core.errors import InvalidInput
-from insights.taxonomy import TASK_FILES, load_taxonomy, load_taxonomy_file, taxonomy_from_labels
+from insights.classify.taxonomy import TASK_FILES, load_taxonomy, load_taxonomy_file, taxonomy_from_labels
 
 INTENTS = [
     "order_status", "delivery", "installation", "defect", "return_refund", "billing", "product_question",

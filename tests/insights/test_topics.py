@@ -12,7 +12,7 @@ from core.db import engine_for, migrate, session_factory, transaction
 from core.settings import Settings
 from core.tables import TopicRow
 from ingest.masking import find_pii
-from insights.topics import chat_namer, ctfidf_terms, emerging_topics, terms_of
+from insights.reports.topics import chat_namer, ctfidf_terms, emerging_topics, terms_of
 from tests.conftest import FakeEmbedder
 from tests.insights.test_trends import END, add
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core.db import engine_for, migrate, session_factory, transaction
 from core.settings import Settings
 from core.tables import ConversationRow, InsightRow, TurnRow
-from insights.trends import build_trends, significance
+from insights.reports.trends import build_trends, significance
 
 CST = timezone(timedelta(hours=8))
 END = datetime(2026, 11, 16, tzinfo=CST)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.records import Conversation
-from insights.classifiers import Prediction
+from insights.classify.classifiers import Prediction
 
 OUTCOMES = ("won", "lost", "open")
 SALES_HINTS = ("sales", "sale", "deal", "opportunity", "lead", "销售", "商机")

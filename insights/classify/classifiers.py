@@ -14,8 +14,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from core.ml.base import Embedder, EmbedKind
-from insights.head import HybridHead
-from insights.taxonomy import Taxonomy
+from insights.classify.head import HybridHead
+from insights.classify.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from ingest.masking import mask_text
 
 if TYPE_CHECKING:
-    from insights.digest import LossDigest, TeamDigest
-    from insights.reportmodels import TrendReport
+    from insights.reports.digest import LossDigest, TeamDigest
+    from insights.reports.report import TrendReport
 
 
 def cell(value: object) -> str:

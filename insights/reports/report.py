@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from core.ml.base import Embedder
 from core.settings import ReportSettings
-from insights.topics import Namer, Topic, emerging_topics
-from insights.trends import TrendData, build_trends
+from insights.reports.topics import Namer, Topic, emerging_topics
+from insights.reports.trends import TrendData, build_trends
 
 
 def period_end(now: datetime, timezone: str) -> datetime:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from insights.classifiers import Prediction
+from insights.classify.classifiers import Prediction
 
 NEGATIVE, NEUTRAL, POSITIVE = "negative", "neutral", "positive"
 MOVE = 0.3  # a start-to-end change smaller than this is "stable"

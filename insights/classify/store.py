@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.records import Evidence
 from core.tables import ConversationRow, InsightRow, InsightStateRow
-from insights.complaints import split_product_issue
+from insights.classify.complaints import split_product_issue
 
 
 class StoredInsight(BaseModel):

@@ -11,9 +11,9 @@ from core.errors import ConfigError
 from core.ml.base import Embedder
 from core.ml.registry import Registry
 from core.settings import Settings
-from insights.classifiers import Classifier, zero_shot_classifier
-from insights.config import InsightSettings
-from insights.taxonomy import Taxonomy
+from insights.classify.classifiers import Classifier, zero_shot_classifier
+from insights.classify.config import InsightSettings
+from insights.classify.taxonomy import Taxonomy
 
 
 @dataclass
@@ -31,7 +31,7 @@ backends: Registry[Builder] = Registry("classifier")
 
 
 def build_embedding(taxonomy: Taxonomy, parts: Parts) -> Classifier:
-    from insights.training import load_trained
+    from insights.classify.training import load_trained
 
     cfg = parts.config
     trained = load_trained(parts.heads_dir, taxonomy, parts.embedder, threshold=cfg.threshold)
@@ -41,7 +41,7 @@ def build_embedding(taxonomy: Taxonomy, parts: Parts) -> Classifier:
 
 
 def build_llm(taxonomy: Taxonomy, parts: Parts) -> Classifier:
-    from insights.llm import LLMClassifier
+    from insights.classify.llm import LLMClassifier
 
     if parts.chat_model is None:
         raise ConfigError("insights.classifier=llm needs a chat model: set CXLOOP_LLM__PROVIDER (openai or local)")

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.records import Conversation, Turn
-from insights.catalog import Catalog
-from insights.classifiers import Prediction
+from insights.classify.catalog import Catalog
+from insights.classify.classifiers import Prediction
 
 UNKNOWN_PRODUCT = "unknown"
 

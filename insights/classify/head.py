@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from core.errors import InvalidInput
-from insights.features import LexicalFeatures
+from insights.classify.features import LexicalFeatures
 
 WEIGHTS = (1.0, 2.0, 3.0)
 CS = (0.3, 1.0)

@@ -30,13 +30,13 @@ from core.errors import InvalidInput
 
 OTHER = "other"
 DEFAULTS_DIR = Path(__file__).parent / "taxonomies"
-# task name -> default file; the runner uses these five
+# task name -> default file, for the tasks the built-in insight kinds read (another task's file is `<task>.yaml`)
 TASK_FILES = {
     "intent": "intents.yaml",
     "sentiment": "sentiment.yaml",
-    "loss_reason": "loss_reasons.yaml",
     "complaint_issue": "complaint_issues.yaml",
     "outcome": "outcomes.yaml",
+    "loss_reason": "loss_reasons.yaml",
 }
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
@@ -123,9 +123,17 @@ def parse_taxonomy(data: Any, source: str) -> Taxonomy:
 
 
 def load_taxonomy(task: str, directory: Path | None = None) -> Taxonomy:
-    """The taxonomy for `task`: from `directory` when it holds the task's file, else the shipped default."""
+    """The taxonomy for `task`: from `directory` when it holds the task's file, else the shipped default.
+
+    A task of a plug-in insight kind has no default: its file is `<task>.yaml` in `directory`.
+    """
     if task not in TASK_FILES:
-        raise InvalidInput(f"unknown task '{task}'; valid tasks: {', '.join(sorted(TASK_FILES))}")
+        if directory is not None and _NAME.match(task) and (directory / f"{task}.yaml").exists():
+            return load_taxonomy_file(directory / f"{task}.yaml", task=task)
+        raise InvalidInput(
+            f"unknown task '{task}'; valid tasks: {', '.join(sorted(TASK_FILES))} "
+            f"(or another with its `{task}.yaml` in insights.taxonomy_dir)"
+        )
     filename = TASK_FILES[task]
     path = directory / filename if directory is not None and (directory / filename).exists() else None
     path = path or DEFAULTS_DIR / filename

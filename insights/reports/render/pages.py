@@ -16,10 +16,10 @@ from typing import Any
 from markupsafe import Markup
 
 from ingest.masking import mask_text
-from insights.digest import LossDigest
-from insights.render import charts
-from insights.render.markdown import digest_markdown, trend_markdown
-from insights.reportmodels import TrendReport
+from insights.reports.digest import LossDigest
+from insights.reports.render import charts
+from insights.reports.render.markdown import digest_markdown, trend_markdown
+from insights.reports.report import TrendReport
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -1,6 +1,6 @@
 """Andon alerts and their work orders in the store: open them from bursts, acknowledge, close, follow up.
 
-The rule itself is `insights.andon.find_bursts`; this module feeds it the stored `product_issue` insights and keeps
+The rule itself is `insights.andon.rule.find_bursts`; this module feeds it the stored `product_issue` insights and keeps
 one alert per (product, issue) that is not closed. Closing an alert closes its work orders; complaints up to the
 moment of closing never count again, so only a new burst after the fix opens a new alert.
 """
@@ -20,8 +20,8 @@ from core.errors import InvalidInput, NotFound
 from core.settings import AndonSettings
 from core.tables import AndonAlertRow, ConversationRow, InsightRow, WorkOrderRow
 from ingest.masking import mask_text
-from insights.andon import Burst, ComplaintEvent, assign_problems, find_bursts
-from insights.complaints import split_product_issue
+from insights.andon.rule import Burst, ComplaintEvent, assign_problems, find_bursts
+from insights.classify.complaints import split_product_issue
 
 STATUSES = ("open", "acknowledged", "closed")
 MAX_EVIDENCE = 50
@@ -113,7 +113,7 @@ def check(
     """Apply the rule to the last `lookback_days` of complaints; open new alerts, add evidence to live ones.
 
     With `embed` (the insights embedder), each (product, issue) is split into specific problems first
-    (`insights.andon.assign_problems`); without it the issue label alone decides what is "the same".
+    (`insights.andon.rule.assign_problems`); without it the issue label alone decides what is "the same".
     """
     now = now or datetime.now(UTC)
     events = complaint_events(

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.tables import ConversationRow, InsightRow, TurnRow
-from insights.analyze import quote
-from insights.taxonomy import Taxonomy, load_taxonomy
-from insights.topics import customer_text, terms_of
-from insights.trends import chunks, conversations_between, latest_labels
+from insights.classify.taxonomy import Taxonomy, load_taxonomy
+from insights.classify.turns import quote
+from insights.reports.topics import customer_text, terms_of
+from insights.reports.trends import chunks, conversations_between, latest_labels
 
 QUOTES = 3
 ALL = "all teams"

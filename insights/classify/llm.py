@@ -17,8 +17,8 @@ from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field, create_model
 
-from insights.classifiers import Classifier, Prediction
-from insights.taxonomy import Taxonomy
+from insights.classify.classifiers import Classifier, Prediction
+from insights.classify.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
 PROMPT_VERSION = "p1"

@@ -13,8 +13,8 @@ from pydantic import BaseModel
 
 from core.errors import InvalidInput, ModelUnavailable
 from core.ml.base import Embedder
-from insights.classifiers import HeadClassifier, fit_head_classifier
-from insights.taxonomy import Taxonomy
+from insights.classify.classifiers import HeadClassifier, fit_head_classifier
+from insights.classify.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
 FORMAT = 1

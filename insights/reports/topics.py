@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 from core.ml.base import Embedder, normalise
 from core.records import Turn
 from core.tables import TopicRow, TurnRow
-from insights.analyze import opening, quote
-from insights.taxonomy import OTHER
-from insights.trends import conversations_between, latest_labels, localise
+from insights.classify.taxonomy import OTHER
+from insights.classify.turns import opening, quote
+from insights.reports.trends import conversations_between, latest_labels, localise
 
 Namer = Callable[[list[str], list[str]], str | None]  # (top terms, quotes) -> a short name, None to keep terms
 TEXT_CHARS = 1000
@@ -65,7 +65,7 @@ class Topic(BaseModel):
 
 def terms_of(text: str) -> list[str]:
     """Topic terms: words (jieba for Chinese) without stop words, placeholders, numbers or single characters."""
-    from insights.features import words
+    from insights.classify.features import words
 
     out = []
     for w in words(_PLACEHOLDER.sub(" ", text)):

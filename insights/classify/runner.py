@@ -1,7 +1,8 @@
 """Classify what is new or changed, and store the insights; a second run with nothing new changes nothing.
 
 A conversation is classified again when its turns or metadata change (ingest replaces it, which also deletes its
-old insights and state) or when the pipeline version changes (an edited taxonomy, a retrained head, another catalog).
+old insights and state) or when the pipeline version changes (an edited taxonomy, a retrained head, another catalog,
+another list of insight kinds).
 Each batch is written in one transaction: its old insights are replaced and its state rows record what was done.
 """
 
@@ -25,7 +26,7 @@ from core.records import Conversation, Insight
 from core.settings import Settings
 from core.tables import ConversationRow, InsightRow, InsightStateRow, utcnow
 from ingest.ledger import from_row
-from insights.analyze import TASKS, Analyzer
+from insights.classify.analyze import Analyzer
 
 
 class RunReport(BaseModel):
@@ -90,14 +91,14 @@ def classify_pending(
     progress: Callable[[int], None] | None = None,
 ) -> RunReport:
     """Classify every new or changed conversation (all of them with `force`) and store its insights."""
-    from insights.build import build_analyzer
-    from insights.config import insight_settings
+    from insights.classify.build import build_analyzer
+    from insights.classify.config import insight_settings
 
     config = insight_settings(settings)
     analyzer = analyzer or build_analyzer(settings, embedder=embedder, chat_model=chat_model, config=config)
     size = batch_size or config.batch_size
     report = RunReport(pipeline_version=analyzer.version, warnings=list(analyzer.warnings))
-    report.models = {t: f"{analyzer.classifiers[t].name}@{analyzer.classifiers[t].version}" for t in TASKS}
+    report.models = {t: f"{analyzer.classifiers[t].name}@{analyzer.classifiers[t].version}" for t in analyzer.tasks}
     started = time.perf_counter()
     with sessions() as session:
         ids = pending_ids(session, analyzer.version, force=force, limit=limit)

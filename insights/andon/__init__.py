@@ -1,0 +1,1 @@
+"""Andon: the repeated-complaint rule (`rule`, pure) and the alerts and work orders it opens (`alerts`, the store)."""

@@ -1,0 +1,1 @@
+"""Classification: taxonomies, classifiers and heads, the insight kinds (plug-ins), the analyzer and the runner."""
