@@ -31,7 +31,7 @@ WORKER_SETTINGS_ENV = "_CXLOOP_WORKER_SETTINGS"
 def create_app(
     settings: Settings, *, engine: Engine | None = None, run_migrations: bool = True, warm: bool = False
 ) -> FastAPI:
-    """`warm`: load the assistant (embedder, BM25 snapshot, Chroma collection) before serving, not on the first
+    """`warm`: load the assistant (embedder, BM25 snapshot, vector index) before serving, not on the first
     question's clock; `cxloop serve` does, so each worker process loads the index once, at start."""
     services = Services(settings, engine)
     if run_migrations:

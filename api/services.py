@@ -15,7 +15,6 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.db import engine_for, session_factory
 from core.ml.base import Embedder, Transcriber
 from core.settings import Settings
+from core.vectors import VectorBackend, VectorIndex
 from ingest.jobs import JobRunner
 
 log = logging.getLogger(__name__)
@@ -156,9 +156,9 @@ class Services:
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
         self._lock = threading.Lock()
         self._embedder: Embedder | None = None
-        self._chroma: Any = None
+        self._vectors: VectorBackend | None = None
         self._transcriber: Transcriber | None = None
-        self._turns: Any = None
+        self._indexes: dict[str, VectorIndex] = {}
         self.writer = DeferredWriter(self.sessions)
         self.jobs = JobRunner(settings)  # call uploads are transcribed in a job process, not in this one
 
@@ -170,9 +170,10 @@ class Services:
                 self._embedder = load_embedder(self.settings)
             return self._embedder
 
-    def chroma(self) -> Any:
+    def vectors(self) -> VectorBackend:
+        """The vector backend (`storage.vector_backend`), one client per app."""
         with self._lock:
-            return self._chroma_unlocked()
+            return self._vectors_unlocked()
 
     def transcriber(self) -> Transcriber:
         with self._lock:
@@ -182,25 +183,35 @@ class Services:
                 self._transcriber = load_transcriber(self.settings)
             return self._transcriber
 
-    def turn_index(self) -> Any:
-        """The conversation-turn collection (ingest/search.py)."""
+    def turn_index(self) -> VectorIndex:
+        """The conversation-turn index (ingest/search.py)."""
+        from ingest.search import PURPOSE as TURNS
+
+        return self._index(TURNS)
+
+    def knowledge_index(self) -> VectorIndex:
+        """The knowledge-chunk index (knowledge/store.py)."""
+        from knowledge.store import PURPOSE as KNOWLEDGE
+
+        return self._index(KNOWLEDGE)
+
+    def _index(self, purpose: str) -> VectorIndex:
         embedder = self.embedder()
         with self._lock:
-            if self._turns is None:
-                from core.vectors import collection_name, get_collection
-                from ingest.search import PURPOSE as TURNS
+            found = self._indexes.get(purpose)
+            if found is None or found.embedder is not embedder:
+                from core.vectors import open_index
 
-                self._turns = get_collection(
-                    self._chroma_unlocked(), collection_name(self.settings, TURNS, embedder), embedder
-                )
-            return self._turns
+                found = open_index(self.settings, purpose, embedder, self._vectors_unlocked())
+                self._indexes[purpose] = found
+            return found
 
-    def _chroma_unlocked(self) -> Any:
-        if self._chroma is None:
-            from core.vectors import make_chroma_client
+    def _vectors_unlocked(self) -> VectorBackend:
+        if self._vectors is None:
+            from core.vectors import open_backend
 
-            self._chroma = make_chroma_client(self.settings)
-        return self._chroma
+            self._vectors = open_backend(self.settings)
+        return self._vectors
 
     def close(self) -> None:
         self.jobs.close()  # the job in progress finishes and records its counts

@@ -150,7 +150,7 @@ def open_kb(settings: Settings, embedder: Any) -> tuple[Any, Any]:
 
     store = open_store(settings, embedder=embedder)
     cache = CorpusCache(store.sessions, ttl_s=3600)
-    return store, build_assistant(store.sessions, store.collection, embedder, corpus_cache=cache)
+    return store, build_assistant(store.sessions, store.index, embedder, corpus_cache=cache)
 
 
 # ---------------------------------------------------------------- quality

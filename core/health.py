@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from core import db, vectors
+from core import db
 from core.errors import CxloopError
 from core.ml.base import Embedder
 from core.settings import Settings
+from core.vectors import VectorBackend
 
 
 def _timed(fn: Callable[[], str]) -> dict[str, Any]:
@@ -30,7 +31,7 @@ def check_all(
     settings: Settings,
     *,
     engine: Engine,
-    chroma: Callable[[], Any],
+    vectors: Callable[[], VectorBackend],
     embedder: Callable[[], Embedder],
 ) -> dict[str, dict[str, Any]]:
     def database() -> str:
@@ -38,8 +39,7 @@ def check_all(
         return engine.dialect.name
 
     def vector_store() -> str:
-        vectors.ping(chroma())
-        return "server " + settings.storage.chroma_url if settings.storage.chroma_url else "embedded"
+        return vectors().ping()
 
     def embeddings() -> str:
         model = embedder()

@@ -26,7 +26,11 @@ class StorageSettings(BaseModel):
         default=None,
         description="Chroma server URL (http://host:port); default is an embedded store in the data folder.",
     )
-    chroma_collection_prefix: str = "cxloop"
+    chroma_collection_prefix: str = Field(default="cxloop", description="Prefix of every vector index's name.")
+    vector_backend: str = Field(
+        default="chroma",
+        description="Vector index backend: chroma (embedded, or the server at chroma_url) or lancedb (embedded).",
+    )
 
 
 class ModelSettings(BaseModel):
@@ -176,6 +180,10 @@ class Settings(BaseSettings):
     @property
     def chroma_path(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def lancedb_path(self) -> Path:
+        return self.data_dir / "lancedb"
 
     @property
     def model_cache_dir(self) -> Path:

@@ -145,10 +145,10 @@ def ask(settings: Settings, questions: list[str]) -> list[dict[str, Any]]:
 @task(name="conversation-search-probe")
 def conversation_search(settings: Settings, queries: list[str]) -> list[dict[str, str]]:
     from core.ml.embedders import load_embedder
-    from ingest.search import conversation_collection, search
+    from ingest.search import conversation_index, search
 
     embedder = load_embedder(settings)
-    collection = conversation_collection(settings, embedder)
+    collection = conversation_index(settings, embedder)
     out = []
     for query in queries:
         hits = search(collection, embedder, query, k=1)

@@ -50,10 +50,10 @@ class PrefectTasks:
 )
 def index_new(settings: Settings, sessions: Any) -> int:
     from core.ml.embedders import load_embedder
-    from ingest.search import conversation_collection, index_pending
+    from ingest.search import conversation_index, index_pending
 
     embedder = load_embedder(settings)
-    return index_pending(sessions, conversation_collection(settings, embedder), embedder)
+    return index_pending(sessions, conversation_index(settings, embedder), embedder)
 
 
 @flow(name="ingest", flow_run_name="ingest {channel} from {path}", validate_parameters=False)

@@ -1,4 +1,4 @@
-"""Conversation search: turns, each embedded with the turn before it, in one Chroma collection with metadata."""
+"""Conversation search: turns, each embedded with the turn before it, in one vector index with metadata."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from core.db import transaction
 from core.ml.base import Embedder
+from core.settings import Settings
 from core.tables import ConversationRow, SourceLedgerRow, utcnow
+from core.vectors import VectorBackend, VectorIndex, Where
 
 PURPOSE = "turns"
 CONTEXT_CHARS = 160  # of the previous turn, so "yes, the left one" still finds its question
@@ -26,24 +28,21 @@ class SearchFilters(BaseModel):
     date_from: date | None = None
     date_to: date | None = None
 
-    def where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = [
-            {key: value}
-            for key, value in (
-                ("channel", self.channel),
-                ("product", self.product),
-                ("speaker", self.speaker),
-                ("language", self.language),
-            )
-            if value
-        ]
+    def where(self) -> Where:
+        where = Where()
+        for key, value in (
+            ("channel", self.channel),
+            ("product", self.product),
+            ("speaker", self.speaker),
+            ("language", self.language),
+        ):
+            if value:
+                where = where.eq(key, value)
         if self.date_from:
-            clauses.append({"day": {"$gte": _day_number(self.date_from)}})
+            where = where.gte("day", _day_number(self.date_from))
         if self.date_to:
-            clauses.append({"day": {"$lte": _day_number(self.date_to)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+            where = where.lte("day", _day_number(self.date_to))
+        return where
 
 
 class SearchHit(BaseModel):
@@ -87,13 +86,15 @@ def _documents(conv: ConversationRow) -> tuple[list[str], list[str], list[str], 
 
 def index_pending(
     sessions: sessionmaker[Session],
-    collection: Any,
+    collection: VectorIndex,
     embedder: Embedder,
     *,
     batch: int = 200,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Embed every stored conversation not yet in the index (new, replaced, or left over by a crash)."""
+    """Embed every stored conversation not yet in the index (new, replaced, or left over by a crash).
+
+    `collection`: the turn index (`conversation_index`; the name is kept for callers that pass it by keyword)."""
     done = 0
     while True:
         with sessions() as session:
@@ -123,12 +124,10 @@ def index_pending(
                 shown += s
                 metas += m
         # a replaced conversation may have had more turns; one delete per batch (one per conversation slows down
-        # as the collection grows)
-        collection.delete(where={"conversation_id": {"$in": sorted({c for _, c in keys})}})
+        # as the index grows)
+        collection.delete(where=Where().one_of("conversation_id", sorted({c for _, c in keys})))
         if ids:
-            collection.upsert(
-                ids=ids, embeddings=embedder.embed(texts, kind="passage"), documents=shown, metadatas=metas
-            )
+            collection.upsert(ids, vectors=embedder.embed(texts, kind="passage"), documents=shown, metadatas=metas)
         with transaction(sessions) as session:
             for unit_key, _ in keys:
                 row = session.get(SourceLedgerRow, unit_key)
@@ -140,23 +139,21 @@ def index_pending(
 
 
 def search(
-    collection: Any, embedder: Embedder, query: str, *, k: int = 10, filters: SearchFilters | None = None
+    index: VectorIndex, embedder: Embedder, query: str, *, k: int = 10, filters: SearchFilters | None = None
 ) -> list[SearchHit]:
     from ingest.masking import mask_text
 
-    vector = embedder.embed([mask_text(query)], kind="query")
-    result = collection.query(query_embeddings=vector, n_results=k, where=(filters or SearchFilters()).where())
+    vector = embedder.embed([mask_text(query)], kind="query")[0]
     hits = []
-    for text, meta, distance in zip(
-        result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
-    ):
+    for hit in index.query(vector, k=k, where=(filters or SearchFilters()).where()):
+        meta = hit.metadata
         hits.append(
             SearchHit(
                 conversation_id=str(meta["conversation_id"]),
                 turn_index=int(meta["turn"]),
                 speaker=str(meta["speaker"]),
-                text=text,
-                score=round(1.0 - float(distance), 4),
+                text=hit.document or "",
+                score=round(hit.similarity, 4),
                 channel=str(meta["channel"]),
                 product=str(meta["product"]) or None,
                 started_at=str(meta["started_at"]) or None,
@@ -165,8 +162,10 @@ def search(
     return hits
 
 
-def conversation_collection(settings: Any, embedder: Embedder) -> Any:
-    """The Chroma collection of conversation turns for this embedder (created on first use)."""
-    from core.vectors import collection_name, get_collection, make_chroma_client
+def conversation_index(settings: Settings, embedder: Embedder, backend: VectorBackend | None = None) -> VectorIndex:
+    """The index of conversation turns for this embedder (created on first use)."""
+    from core.vectors import open_index
 
-    return get_collection(make_chroma_client(settings), collection_name(settings, PURPOSE, embedder), embedder)
+    return open_index(settings, PURPOSE, embedder, backend)
+
+

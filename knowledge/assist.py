@@ -21,6 +21,7 @@ from core.errors import InvalidInput
 from core.language import detect_language
 from core.ml.base import Embedder
 from core.settings import Settings
+from core.vectors import VectorIndex
 from knowledge import extractive
 from knowledge.calibration import Calibration, features, load_calibration
 from knowledge.context import Turn, query_from_context
@@ -311,7 +312,7 @@ def _render(sentences: list[AnswerSentence], language: str | None) -> str:
 
 def build_assistant(
     sessions: Any,
-    collection: Any,
+    index: VectorIndex,
     embedder: Embedder,
     *,
     chat_model: Any | None = None,
@@ -321,7 +322,7 @@ def build_assistant(
 ) -> Assistant:
     """`query_threads`: questions whose vectors may be computed at the same time (see `DenseRetriever`)."""
     cache = corpus_cache or CorpusCache(sessions)
-    dense = DenseRetriever(cache.get, collection, embedder, concurrency=query_threads)
+    dense = DenseRetriever(cache.get, index, embedder, concurrency=query_threads)
     retriever = HybridRetriever(LexicalRetriever(cache.get), dense)
     return Assistant(cache.get, retriever, chat_model=chat_model, calibration=calibration)
 
@@ -337,7 +338,7 @@ def open_assistant(
     from core.db import engine_for, migrate, session_factory
     from core.ml.chat import load_chat_model
     from core.ml.embedders import load_embedder
-    from knowledge.store import knowledge_collection
+    from knowledge.store import knowledge_index
 
     engine = engine_for(settings)
     migrate(engine)
@@ -345,5 +346,5 @@ def open_assistant(
     if chat_model is None and use_configured_llm:
         chat_model = load_chat_model(settings)
     return build_assistant(
-        session_factory(engine), knowledge_collection(settings, embedder), embedder, chat_model=chat_model
+        session_factory(engine), knowledge_index(settings, embedder), embedder, chat_model=chat_model
     )

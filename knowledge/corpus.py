@@ -1,6 +1,6 @@
 """An in-memory snapshot of every indexed chunk with its BM25 index, reloaded when the tables change.
 
-Chunk texts for answers come from here (not from Chroma), so dense and lexical hits share one source of truth.
+Chunk texts for answers come from here (not from the vector index), so dense and lexical hits share one source of truth.
 The snapshot is rebuilt from stored tokens, so the Chinese segmenter does not run again on reload.
 """
 
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.tables import ChunkRow, DocumentRow
+from core.vectors import Where
 from knowledge.text import sentence_terms, split_sentences, tokenize
 
 GENERAL_PRODUCTS = ("", "all", "general")  # documents for every product pass any product filter
@@ -39,17 +40,14 @@ class Filters:
     language: str | None = None
     exclude_documents: frozenset[str] = frozenset()
 
-    def chroma_where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
+    def where(self) -> Where:
+        """The same filter for the vector index (`mask` below is its in-memory twin)."""
+        where = Where()
         if self.product:
-            clauses.append({"product": {"$in": [self.product, *GENERAL_PRODUCTS]}})
+            where = where.one_of("product", [self.product, *GENERAL_PRODUCTS])
         if self.language:
-            clauses.append({"language": self.language})
-        if self.exclude_documents:
-            clauses.append({"document_id": {"$nin": sorted(self.exclude_documents)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+            where = where.eq("language", self.language)
+        return where.none_of("document_id", sorted(self.exclude_documents))
 
 
 @dataclass

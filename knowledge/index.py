@@ -7,7 +7,6 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.errors import InvalidInput, NotFound
 from core.ml.base import Embedder
 from core.settings import Settings
+from core.vectors import VectorIndex
 from knowledge.chunking import MAX_UNITS, chunk_document
 from knowledge.documents import is_supported, load_document
 from knowledge.store import KnowledgeStore, document_id
@@ -117,20 +117,20 @@ def open_store(
     *,
     embedder: Embedder | None = None,
     sessions: sessionmaker[Session] | None = None,
-    collection: Any | None = None,
+    index: VectorIndex | None = None,
 ) -> KnowledgeStore:
     """The store for these settings (migrates the database); pass parts you already hold to reuse them."""
     from core.db import engine_for, migrate, session_factory
     from core.ml.embedders import load_embedder
-    from knowledge.store import knowledge_collection
+    from knowledge.store import knowledge_index
 
     if sessions is None:
         engine = engine_for(settings)
         migrate(engine)
         sessions = session_factory(engine)
     embedder = embedder or load_embedder(settings)
-    collection = collection if collection is not None else knowledge_collection(settings, embedder)
-    return KnowledgeStore(sessions, collection, embedder)
+    index = index if index is not None else knowledge_index(settings, embedder)
+    return KnowledgeStore(sessions, index, embedder)
 
 
 def index_folder(

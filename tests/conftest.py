@@ -204,6 +204,26 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     eng.dispose()
 
 
+# ---------------------------------------------------------------- vector indexes: Chroma and LanceDB
+
+VECTOR_BACKENDS = ("chroma", "lancedb")
+
+
+@pytest.fixture(params=VECTOR_BACKENDS)
+def vector_backend(request: pytest.FixtureRequest, settings: Any) -> str:
+    """Runs the test once per vector backend: sets `storage.vector_backend` on the test's settings (ask for this
+    fixture before anything that opens an index from them)."""
+    settings.storage.vector_backend = request.param
+    return str(request.param)
+
+
+@pytest.fixture(params=VECTOR_BACKENDS)
+def vector_backend_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The same for code that builds its own settings (the CLI): CXLOOP_STORAGE__VECTOR_BACKEND."""
+    monkeypatch.setenv("CXLOOP_STORAGE__VECTOR_BACKEND", request.param)
+    return str(request.param)
+
+
 # ---------------------------------------------------------------- an OpenAI-compatible chat server on loopback
 
 OpenAIServer = tuple[str, list[dict[str, Any]], Callable[[str], None]]

@@ -38,12 +38,11 @@ def assistant(svc: Services = Depends(services)) -> Assistant:
         found = _assistants.get(svc)
         if found is None:
             from core.ml.chat import load_chat_model
-            from knowledge.store import knowledge_collection
 
             embedder = svc.embedder()
             found = build_assistant(
                 svc.sessions,
-                knowledge_collection(svc.settings, embedder, client=svc.chroma()),
+                svc.knowledge_index(),
                 embedder,
                 chat_model=load_chat_model(svc.settings),
                 query_threads=svc.settings.api.query_threads or 1,
@@ -53,7 +52,7 @@ def assistant(svc: Services = Depends(services)) -> Assistant:
 
 
 def warm(svc: Services) -> None:
-    """Load what the first question would need (models, the BM25 snapshot, Chroma's index, jieba): at start."""
+    """Load what the first question would need (models, the BM25 snapshot, the vector index, jieba): at start."""
     try:
         assistant(svc).answer("warm up 预热", use_llm=False)
     except Exception:  # a broken store or model shows on the first question, as an error the caller can read

@@ -22,7 +22,7 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(svc: Services = Depends(services), _: Principal = Depends(any_role)) -> JSONResponse:
-    checks = check_all(svc.settings, engine=svc.engine, chroma=svc.chroma, embedder=svc.embedder)
+    checks = check_all(svc.settings, engine=svc.engine, vectors=svc.vectors, embedder=svc.embedder)
     ready = all(c["ok"] for c in checks.values())
     body: dict[str, Any] = {"status": "ready" if ready else "not_ready", "checks": checks}
     return JSONResponse(body, status_code=200 if ready else 503)

@@ -23,16 +23,10 @@ def kb_client(client: TestClient, app_settings: Settings, tmp_path: Path) -> Tes
     """The app with the fake embedder and the small bilingual test documents indexed."""
     from api.routes.assist import assistant
     from knowledge.index import index_path, open_store
-    from knowledge.store import knowledge_collection
 
     svc = client.app.state.services  # type: ignore[attr-defined]
     svc._embedder = FakeEmbedder()
-    store = open_store(
-        app_settings,
-        embedder=svc.embedder(),
-        sessions=svc.sessions,
-        collection=knowledge_collection(app_settings, svc.embedder(), client=svc.chroma()),
-    )
+    store = open_store(app_settings, embedder=svc.embedder(), sessions=svc.sessions, index=svc.knowledge_index())
     assert index_path(store, write_docs(tmp_path / "docs")).added == 4
     assistant(svc).calibration = LEXICAL_CALIBRATION  # the fake embedder has no fitted calibration
     return client

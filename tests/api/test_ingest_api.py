@@ -32,7 +32,7 @@ ROWS = [
 ]
 
 
-def test_post_chats_stores_once_and_masks(client: TestClient, keys: dict[str, str]) -> None:
+def test_post_chats_stores_once_and_masks(vector_backend: str, client: TestClient, keys: dict[str, str]) -> None:
     body = {"source": "crm-2026-11-18", "rows": ROWS}
     first = client.post("/v1/ingest/chats", json=body, headers=auth(keys["admin"]))
     assert first.status_code == 200, first.json()

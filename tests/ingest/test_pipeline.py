@@ -11,7 +11,7 @@ from core.db import session_factory
 from core.settings import Settings
 from core.tables import ConversationRow, IngestRunRow, QuarantineRow, SourceLedgerRow, TurnRow
 from ingest.pipeline import run_ingest
-from ingest.search import SearchFilters, search
+from ingest.search import SearchFilters, conversation_index, search
 from tests.conftest import FakeEmbedder
 from tests.ingest.conftest import CHAT_HEADER, chat_rows, write_csv
 
@@ -95,13 +95,11 @@ def test_every_row_is_accounted_for_and_bad_files_do_not_stop_the_batch(
 
 
 def test_index_and_search_with_filters(
-    engine: Engine, settings: Settings, chats_csv: Path, work_orders_csv: Path
+    vector_backend: str, engine: Engine, settings: Settings, chats_csv: Path, work_orders_csv: Path
 ) -> None:
-    import chromadb
-
     sessions = session_factory(engine)
     embedder = FakeEmbedder()
-    collection = chromadb.EphemeralClient().get_or_create_collection("turns-test", embedding_function=None)
+    collection = conversation_index(settings, embedder)
     run_ingest(settings, sessions, "chat", chats_csv, embedder=embedder, collection=collection)
     run_ingest(settings, sessions, "work_order", work_orders_csv, embedder=embedder, collection=collection)
     assert collection.count() == 6 + 6

@@ -96,7 +96,8 @@ def docs_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(settings: Settings, fake_embedder: FakeEmbedder) -> KnowledgeStore:
+def store(vector_backend: str, settings: Settings, fake_embedder: FakeEmbedder) -> KnowledgeStore:
+    """On each vector backend (see `vector_backend` in tests/conftest.py)."""
     return open_store(settings, embedder=fake_embedder)
 
 
@@ -111,7 +112,7 @@ def indexed(store: KnowledgeStore, docs_dir: Path) -> KnowledgeStore:
 
 def make_assistant(store: KnowledgeStore, chat_model: Any | None = None) -> Assistant:
     return build_assistant(
-        store.sessions, store.collection, store.embedder, chat_model=chat_model, calibration=LEXICAL_CALIBRATION
+        store.sessions, store.index, store.embedder, chat_model=chat_model, calibration=LEXICAL_CALIBRATION
     )
 
 

@@ -1,4 +1,4 @@
-"""Incremental indexing: added, unchanged skipped, changed replaced, deleted removed, in SQL and in Chroma."""
+"""Incremental indexing: added, unchanged skipped, changed replaced, deleted removed, in SQL and in the vector index."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def _state(store: KnowledgeStore) -> tuple[dict[str, str], set[str], set[str]]:
     with store.sessions() as s:
         docs = {Path(d.source).name: d.id for d in s.scalars(select(DocumentRow))}
         chunk_ids = set(s.scalars(select(ChunkRow.id)))
-    vector_ids = set(store.collection.get(include=[])["ids"])
+    vector_ids = {r.id for r in store.index.get(payload=False)}
     return docs, chunk_ids, vector_ids
 
 
@@ -29,7 +29,7 @@ def test_first_index_records_documents_chunks_and_vectors(indexed: KnowledgeStor
         row = s.scalars(select(ChunkRow).where(ChunkRow.section_path == "滤芯更换")).one()
         assert row.product == "aquapure-x3" and row.language == "zh"
         assert row.tokens and "滤芯" in row.tokens.split()
-        meta = indexed.collection.get(ids=[row.id], include=["metadatas"])["metadatas"][0]
+        meta = indexed.index.get(ids=[row.id])[0].metadata
         assert meta["product"] == "aquapure-x3" and meta["language"] == "zh"
 
 

