@@ -6,6 +6,7 @@ settings down in the environment (`WORKER_SETTINGS_ENV`), since a worker process
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -22,18 +23,27 @@ from api.routes import admin, andon, assist, conversations, health, ingest, insi
 from api.services import Services
 from core import __version__
 from core.db import migrate
+from core.runtime import Threads
 from core.settings import Settings, settings_from_json, settings_to_json
 
 log = logging.getLogger(__name__)
 WORKER_SETTINGS_ENV = "_CXLOOP_WORKER_SETTINGS"
+WORKER_THREADS_ENV = "_CXLOOP_WORKER_THREADS"  # the parent's `Threads` plan, as JSON
 
 
 def create_app(
-    settings: Settings, *, engine: Engine | None = None, run_migrations: bool = True, warm: bool = False
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    run_migrations: bool = True,
+    warm: bool = False,
+    threads: Threads | None = None,
 ) -> FastAPI:
     """`warm`: load the assistant (embedder, BM25 snapshot, vector index) before serving, not on the first
-    question's clock; `cxloop serve` does, so each worker process loads the index once, at start."""
-    services = Services(settings, engine)
+    question's clock; `cxloop serve` does, so each worker process loads the index once, at start. `threads`: how
+    this process spends its cores (default: `api.query_threads` questions at once)."""
+    threads = threads or Threads(queries=settings.api.query_threads or 1)
+    services = Services(settings, engine, threads=threads)
     if run_migrations:
         migrate(services.engine)
 
@@ -52,6 +62,7 @@ def create_app(
     )
     app.state.services = services
     app.state.settings = settings
+    app.state.threads = threads
     install_error_handlers(app)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -75,4 +86,6 @@ def worker_app() -> FastAPI:
     """uvicorn's factory in each worker process; the parent has already run the migrations."""
     data = os.environ.get(WORKER_SETTINGS_ENV)
     settings = settings_from_json(data) if data else Settings()
-    return create_app(settings, run_migrations=False, warm=True)
+    plan = os.environ.get(WORKER_THREADS_ENV)
+    threads = Threads(**json.loads(plan)) if plan else None
+    return create_app(settings, run_migrations=False, warm=True, threads=threads)

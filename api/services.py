@@ -19,10 +19,8 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db import engine_for, session_factory
-from core.ml.base import Embedder, Transcriber
+from core.runtime import Runtime, Threads
 from core.settings import Settings
-from core.vectors import VectorBackend, VectorIndex
 from ingest.jobs import JobRunner
 
 log = logging.getLogger(__name__)
@@ -149,71 +147,16 @@ def _close_at_exit(ref: weakref.ref[DeferredWriter]) -> None:
         writer.close()
 
 
-class Services:
-    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
-        self.settings = settings
-        self.engine = engine or engine_for(settings)
-        self.sessions: sessionmaker[Session] = session_factory(self.engine)
-        self._lock = threading.Lock()
-        self._embedder: Embedder | None = None
-        self._vectors: VectorBackend | None = None
-        self._transcriber: Transcriber | None = None
-        self._indexes: dict[str, VectorIndex] = {}
+class Services(Runtime):
+    """The API's runtime: the shared parts (`core.runtime.Runtime`) plus what only the web process has, the deferred
+    writer of the hot path's rows and the job process that transcribes uploads."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None, *, threads: Threads | None = None) -> None:
+        super().__init__(settings, engine=engine, threads=threads)
         self.writer = DeferredWriter(self.sessions)
         self.jobs = JobRunner(settings)  # call uploads are transcribed in a job process, not in this one
-
-    def embedder(self) -> Embedder:
-        with self._lock:
-            if self._embedder is None:
-                from core.ml.embedders import load_embedder
-
-                self._embedder = load_embedder(self.settings)
-            return self._embedder
-
-    def vectors(self) -> VectorBackend:
-        """The vector backend (`storage.vector_backend`), one client per app."""
-        with self._lock:
-            return self._vectors_unlocked()
-
-    def transcriber(self) -> Transcriber:
-        with self._lock:
-            if self._transcriber is None:
-                from core.ml.asr import load_transcriber
-
-                self._transcriber = load_transcriber(self.settings)
-            return self._transcriber
-
-    def turn_index(self) -> VectorIndex:
-        """The conversation-turn index (ingest/search.py)."""
-        from ingest.search import PURPOSE as TURNS
-
-        return self._index(TURNS)
-
-    def knowledge_index(self) -> VectorIndex:
-        """The knowledge-chunk index (knowledge/store.py)."""
-        from knowledge.store import PURPOSE as KNOWLEDGE
-
-        return self._index(KNOWLEDGE)
-
-    def _index(self, purpose: str) -> VectorIndex:
-        embedder = self.embedder()
-        with self._lock:
-            found = self._indexes.get(purpose)
-            if found is None or found.embedder is not embedder:
-                from core.vectors import open_index
-
-                found = open_index(self.settings, purpose, embedder, self._vectors_unlocked())
-                self._indexes[purpose] = found
-            return found
-
-    def _vectors_unlocked(self) -> VectorBackend:
-        if self._vectors is None:
-            from core.vectors import open_backend
-
-            self._vectors = open_backend(self.settings)
-        return self._vectors
 
     def close(self) -> None:
         self.jobs.close()  # the job in progress finishes and records its counts
         self.writer.close()  # commits what is still queued
-        self.engine.dispose()
+        super().close()

@@ -486,14 +486,18 @@ def demo_questions(embedder: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]
     answer should contain, and gaps the documents cannot answer."""
     import yaml
 
-    from knowledge.assist import open_assistant
+    from core.db import migrate
+    from core.runtime import Runtime
+    from knowledge.assist import assistant_for
     from knowledge.index import index_folder
 
     settings = _settings(Path(tempfile.mkdtemp(prefix="cxloop-bench-assist-demo-")))
     started = time.perf_counter()
     indexed = index_folder(settings, ROOT / "demo" / "docs", embedder=embedder)
     index_s = time.perf_counter() - started
-    assistant = open_assistant(settings, embedder=embedder, use_configured_llm=False)
+    runtime = Runtime(settings, embedder=embedder)
+    migrate(runtime.engine)
+    assistant = assistant_for(runtime, use_llm=False)
     planted = yaml.safe_load((ROOT / "demo" / "expected.yaml").read_text(encoding="utf-8"))["knowledge"]
     rows = []
     for kind, items in (("answerable", planted["answerable"]), ("gap", planted["gaps"])):

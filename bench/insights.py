@@ -335,10 +335,10 @@ def main() -> None:
     parser.add_argument("--embedder", default=None, help="embedder for the heads (default: the insights default)")
     args = parser.parse_args()
     from core.ml.embedders import load_embedder
-    from insights.classify.config import InsightSettings, with_embedder
+    from insights.classify.config import InsightSettings
 
     name = args.embedder or InsightSettings().embedder
-    embedder = DiskCachedEmbedder(load_embedder(with_embedder(Settings(_env_file=None), name)))  # type: ignore[call-arg]
+    embedder = DiskCachedEmbedder(load_embedder(Settings(_env_file=None), name=name))  # type: ignore[call-arg]
     rows: list[dict[str, Any]] = []
     if SHARED.is_dir():
         rows = accuracy_rows(args.quick, embedder)

@@ -258,13 +258,12 @@ def _airline_part(quick: bool) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from bench.insights import DiskCachedEmbedder
     from core.ml.embedders import load_embedder
     from core.settings import Settings
-    from insights.classify.config import with_embedder
 
     t0 = time.perf_counter()
     train, test = load_tweets(QUICK_TWEETS if quick else None)
     aliases = alias_table(train)
     truth = true_groups(test)
-    embedder = DiskCachedEmbedder(load_embedder(with_embedder(Settings(_env_file=None), EMBEDDER)))
+    embedder = DiskCachedEmbedder(load_embedder(Settings(_env_file=None), name=EMBEDDER))
     threshold, grid = choose_threshold(train, embedder, aliases)
     own = fit_head(train, embedder)  # the head's own per-tweet threshold (validation precision >= 0.85)
     own_preds = own(test)

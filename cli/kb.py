@@ -54,17 +54,20 @@ def ask(
     data_dir: DataDir = None,
 ) -> None:
     """Ask the knowledge base a question: the answer, its citations and a confidence."""
-    from core.db import engine_for, session_factory, transaction
-    from knowledge.assist import open_assistant
+    from core.db import migrate, transaction
+    from core.runtime import Runtime
+    from knowledge.assist import assistant_for
     from knowledge.feedback import log_answer
 
     settings = build_settings(data_dir)
 
     def go() -> None:
-        assistant = open_assistant(settings, use_configured_llm=not no_llm)
+        runtime = Runtime(settings)
+        migrate(runtime.engine)
+        assistant = assistant_for(runtime, use_llm=not no_llm)
         outcome = assistant.answer(question, product=product, language=language)
         if log:
-            with transaction(session_factory(engine_for(settings))) as session:
+            with transaction(runtime.sessions) as session:
                 log_answer(session, outcome, embedder_name=assistant.retriever.dense.embedder.name)
         r = outcome.result
         if as_json:

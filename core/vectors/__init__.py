@@ -13,6 +13,8 @@ from core.settings import Settings
 from core.vectors.base import Clause, Metadata, Scalar, VectorBackend, VectorHit, VectorIndex, VectorRecord, Where
 
 __all__ = [
+    "KNOWLEDGE",
+    "TURNS",
     "Clause",
     "Metadata",
     "Scalar",
@@ -26,6 +28,10 @@ __all__ = [
     "open_index",
     "vector_backends",
 ]
+
+# the indexes cxloop keeps (one per purpose and embedder)
+KNOWLEDGE = "knowledge"  # document chunks (knowledge/store.py)
+TURNS = "turns"  # conversation turns (ingest/search.py)
 
 vector_backends: Registry[VectorBackend] = Registry("vector")
 

@@ -12,7 +12,7 @@ from core.settings import Settings
 from insights.classify.analyze import Analyzer
 from insights.classify.backends import Parts, backends
 from insights.classify.classifiers import CachingEmbedder
-from insights.classify.config import InsightSettings, heads_dir, insight_settings, with_embedder
+from insights.classify.config import InsightSettings, heads_dir, insight_settings
 from insights.classify.kinds.base import build_kinds
 from insights.classify.taxonomy import TASK_FILES, Taxonomy, load_taxonomy
 
@@ -31,7 +31,7 @@ def load_insight_embedder(settings: Settings, config: InsightSettings | None = N
     from core.ml.embedders import load_embedder
 
     config = config or insight_settings(settings)
-    return load_embedder(with_embedder(settings, config.embedder))
+    return load_embedder(settings, name=config.embedder)
 
 
 def build_analyzer(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from core.settings import InsightSettings, Settings
 
-__all__ = ["InsightSettings", "catalog_path", "heads_dir", "insight_settings", "with_embedder"]
+__all__ = ["InsightSettings", "catalog_path", "heads_dir", "insight_settings"]
 
 
 def insight_settings(settings: Settings) -> InsightSettings:
@@ -24,8 +24,3 @@ def catalog_path(settings: Settings, config: InsightSettings) -> Path | None:
     """The configured catalog, else data/catalog.yaml, else the demo's catalog; None when there is none."""
     candidates = [config.catalog_path, settings.data_dir / "catalog.yaml", settings.demo_dir / "catalog.yaml"]
     return next((p for p in candidates if p is not None and p.exists()), None)
-
-
-def with_embedder(settings: Settings, name: str) -> Settings:
-    """A copy of the settings naming another embedder backend (load_embedder reads models.embedder)."""
-    return settings.model_copy(update={"models": settings.models.model_copy(update={"embedder": name})})

@@ -197,13 +197,12 @@ def test_feedback_waits_briefly_for_a_row_another_worker_is_still_writing(
 
 def test_a_served_app_loads_the_assistant_at_start(app_settings: Settings) -> None:
     from api import create_app
-    from api.routes.assist import _assistants
 
     app = create_app(app_settings, warm=True)
     svc = app.state.services
     svc._embedder = FakeEmbedder()
     with TestClient(app) as c:
-        assert svc in _assistants  # built by the lifespan, before the first question
+        assert "assistant" in svc._parts  # built by the lifespan, before the first question
         assert c.get("/healthz").status_code == 200
 
     broken = create_app(app_settings, warm=True)

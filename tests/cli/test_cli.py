@@ -137,27 +137,30 @@ def test_serve_shares_the_embedder_threads_out_as_question_threads(
 
     import uvicorn
 
-    from api.app import WORKER_SETTINGS_ENV
+    from api.app import WORKER_SETTINGS_ENV, WORKER_THREADS_ENV
     from cli.serve import serve_api
+    from core.runtime import Threads
     from core.settings import Settings
 
-    seen: list[Settings] = []
+    seen: list[Threads] = []
 
     def fake_run(app: object, **_: object) -> None:
-        if isinstance(app, str):  # workers: the settings travel in the environment
-            seen.append(Settings(_env_file=None, **json.loads(os.environ[WORKER_SETTINGS_ENV])))  # type: ignore[call-arg]
+        if isinstance(app, str):  # workers: the plan travels in the environment, beside the settings
+            seen.append(Threads(**json.loads(os.environ[WORKER_THREADS_ENV])))
         else:
-            seen.append(app.state.settings)  # type: ignore[attr-defined]
+            seen.append(app.state.threads)  # type: ignore[attr-defined]
 
     monkeypatch.setattr(uvicorn, "run", fake_run)
     monkeypatch.delenv(WORKER_SETTINGS_ENV, raising=False)
+    monkeypatch.delenv(WORKER_THREADS_ENV, raising=False)
     settings = Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
     settings.models.embedder_threads = 2
     settings.api.query_threads = asked
     serve_api(settings, workers=workers)
     monkeypatch.delenv(WORKER_SETTINGS_ENV, raising=False)
-    assert seen[0].api.query_threads == query_threads and seen[0].models.embedder_threads == 1
-    assert settings.api.query_threads == asked  # the caller's settings are left as they were
+    monkeypatch.delenv(WORKER_THREADS_ENV, raising=False)
+    assert seen[0].queries == query_threads and seen[0].embedder == 1
+    assert settings.api.query_threads == asked and settings.models.embedder_threads == 2  # never edited
 
 
 @pytest.mark.integration

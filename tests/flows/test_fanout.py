@@ -19,12 +19,12 @@ def _two_shortest_calls() -> list[Path]:
 
 
 def test_workers_get_their_share_of_the_asr_threads(settings: Settings) -> None:
-    from flows.fanout import worker_settings
+    from flows.fanout import worker_threads
 
     settings.models.asr_threads, settings.models.asr_workers = 4, 2
-    split = worker_settings(settings, 2)
-    assert (split.models.asr_threads, split.models.asr_workers) == (2, 1)
-    assert worker_settings(settings, 8).models.asr_threads == 1
+    split = worker_threads(settings, 2)
+    assert (split.asr, split.asr_workers) == (2, 1)
+    assert worker_threads(settings, 8).asr == 1
     assert settings.models.asr_threads == 4  # the caller's settings are left alone
 
 

@@ -81,11 +81,11 @@ def test_gaps_are_grouped_by_similarity_with_counts(indexed: KnowledgeStore, ass
 
 
 def test_ask_and_log_answers_and_records_like_the_api(indexed: KnowledgeStore, settings: Settings) -> None:
+    from core.runtime import Runtime
     from knowledge.feedback import ask_and_log
 
-    results = ask_and_log(
-        settings, ["How often should I descale the kettle?", "滤芯多久更换一次？"], embedder=indexed.embedder
-    )
+    runtime = Runtime(settings, embedder=indexed.embedder)
+    results = ask_and_log(runtime, ["How often should I descale the kettle?", "滤芯多久更换一次？"])
     assert [r.query for r in results] == ["How often should I descale the kettle?", "滤芯多久更换一次？"]
     with indexed.sessions() as s:
         assert {row.id for row in s.scalars(select(AssistLogRow))} == {r.id for r in results}

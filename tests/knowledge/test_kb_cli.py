@@ -19,7 +19,7 @@ def fake_models(monkeypatch: pytest.MonkeyPatch) -> None:
     import knowledge.assist
 
     embedder = FakeEmbedder()
-    monkeypatch.setattr(core.ml.embedders, "load_embedder", lambda settings: embedder)
+    monkeypatch.setattr(core.ml.embedders, "load_embedder", lambda settings, **_: embedder)
     monkeypatch.setattr(knowledge.assist, "load_calibration", lambda name: LEXICAL_CALIBRATION)
 
 
