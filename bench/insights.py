@@ -41,7 +41,7 @@ class DiskCachedEmbedder:
     """Embeds a given list of texts once; later runs read the vectors from bench/results/cache."""
 
     def __init__(self, inner: Any) -> None:
-        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.inner, self.name, self.dim, self.reentrant = inner, inner.name, inner.dim, False
 
     def embed(self, texts: Sequence[str], *, kind: str = "passage") -> np.ndarray:
         digest = hashlib.sha256("\x1e".join(texts).encode()).hexdigest()[:16]

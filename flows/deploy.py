@@ -16,7 +16,7 @@ def deployments(settings: Settings, *, schedules: bool = True) -> list[Any]:
 
     Entry points are module paths (`flows.nightly.andon`), so any machine with cxloop installed can run them.
     """
-    from prefect.deployments.runner import EntrypointType
+    from prefect.deployments.runner import EntrypointType  # type: ignore[attr-defined]  # not re-exported
     from prefect.schedules import Cron
 
     from flows.nightly import andon, nightly

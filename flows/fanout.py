@@ -127,7 +127,7 @@ def worker_threads(settings: Settings, processes: int) -> Threads:
 
 def dask_task_runner(processes: int, **cluster_kwargs: Any) -> Any:
     """A temporary local Dask cluster of single-threaded worker processes, on loopback, without a dashboard."""
-    from prefect_dask import DaskTaskRunner
+    from prefect_dask import DaskTaskRunner  # type: ignore[attr-defined]  # not in its __all__
 
     kwargs: dict[str, Any] = {
         "n_workers": processes,

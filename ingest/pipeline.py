@@ -92,7 +92,7 @@ def preparer(
         from core.ml.asr import load_transcriber
 
         transcriber = load_transcriber(settings)
-    return partial(prepare_call, settings, transcriber, manifest), max(1, getattr(transcriber, "workers", 1))
+    return partial(prepare_call, settings, transcriber, manifest), max(1, transcriber.workers)
 
 
 def run_ingest(

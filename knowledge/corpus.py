@@ -113,12 +113,12 @@ class Corpus:
         return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
     def _df(self) -> np.ndarray:
-        df = getattr(self, "_df_cache", None)
-        if df is None:
+        cached: np.ndarray | None = getattr(self, "_df_cache", None)
+        if cached is None:
             # the score matrix is column-compressed by term: each term's posting list length is its df
-            df = np.diff(self.bm25.scores["indptr"])
-            object.__setattr__(self, "_df_cache", df)
-        return df
+            cached = np.diff(self.bm25.scores["indptr"])
+            object.__setattr__(self, "_df_cache", cached)
+        return cached
 
 
 def corpus_signature(session: Session) -> tuple[int, str]:

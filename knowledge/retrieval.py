@@ -103,7 +103,7 @@ class DenseRetriever:
         self.index = index
         self.embedder = embedder
         self.cache_size = cache_size
-        self.concurrency = max(1, concurrency) if getattr(embedder, "reentrant", False) else 1
+        self.concurrency = max(1, concurrency) if embedder.reentrant else 1
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._lock = threading.Lock()  # guards the cache only
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()

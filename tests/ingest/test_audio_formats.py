@@ -38,9 +38,9 @@ def _encode(path: Path, codec: str, rate: int, fmt: str) -> None:
             data = data.astype(np.float32)
         frame = av.AudioFrame.from_ndarray(data, format=fmt, layout="stereo")
         frame.sample_rate = rate
-        for packet in stream.encode(frame):
+        for packet in stream.encode(frame):  # type: ignore[union-attr, arg-type]  # an audio stream
             out.mux(packet)
-        for packet in stream.encode(None):
+        for packet in stream.encode(None):  # type: ignore[union-attr]
             out.mux(packet)
 
 

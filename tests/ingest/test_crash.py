@@ -8,10 +8,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from core.ml.base import EmbedKind
 from tests.conftest import HUNG_S
 from tests.ingest.conftest import CHAT_HEADER, chat_rows, write_csv
 
@@ -83,7 +86,7 @@ def test_kill_during_indexing_then_rerun(vector_backend_env: str, tmp_path: Path
 
     subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
     assert _scalar(db, "select count(*) from source_ledger where indexed_at is null") == 0
-    settings = Settings(_env_file=None, data_dir=data)  # type: ignore[call-arg]  # reads the backend from the env
+    settings = Settings(_env_file=None, data_dir=data)  # reads the backend from the env
     assert settings.storage.vector_backend == vector_backend_env
     assert conversation_index(settings, _Named("use-multilingual", 512)).count() == 2 * 1500
 
@@ -91,9 +94,11 @@ def test_kill_during_indexing_then_rerun(vector_backend_env: str, tmp_path: Path
 class _Named:
     """Only what names and opens the index: the turns were embedded by the CLI."""
 
+    reentrant = False
+
     def __init__(self, name: str, dim: int) -> None:
         self.name = name
         self.dim = dim
 
-    def embed(self, texts: object, *, kind: str = "passage") -> object:
+    def embed(self, texts: Sequence[str], *, kind: EmbedKind = "passage") -> np.ndarray:
         raise AssertionError("nothing is embedded here")

@@ -15,7 +15,7 @@ LABELLED = Path(__file__).resolve().parents[2] / "bench" / "data" / "pii_labelle
 def score(rows: list[dict[str, object]]) -> tuple[float, float]:
     tp = fp = fn = 0
     for row in rows:
-        gold = {(p["kind"], p["value"]) for p in row["pii"]}  # type: ignore[attr-defined, index]
+        gold = {(p["kind"], p["value"]) for p in row["pii"]}  # type: ignore[attr-defined]
         pred = {(s.kind, s.value) for s in find_pii(str(row["text"]))}
         tp += len(gold & pred)
         fp += len(pred - gold)

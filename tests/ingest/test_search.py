@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import make_engine, migrate, session_factory
+from core.records import Channel
 from core.settings import Settings
 from core.vectors import VectorIndex
 from ingest.pipeline import run_ingest
@@ -27,7 +28,8 @@ def indexed(
     migrate(engine)
     sessions = session_factory(engine)
     index = conversation_index(settings, FakeEmbedder())
-    for channel, path in (("chat", chats_csv), ("work_order", work_orders_csv)):
+    pairs: tuple[tuple[Channel, Path], ...] = (("chat", chats_csv), ("work_order", work_orders_csv))
+    for channel, path in pairs:
         run_ingest(settings, sessions, channel, path, embedder=FakeEmbedder(), collection=index)
     return sessions, index
 

@@ -40,9 +40,9 @@ def conversation(
         language="en",
         customer_key=customer,
         product=product,
-        outcome=outcome,  # type: ignore[arg-type]
+        outcome=outcome,
         metadata=metadata or {},
-        turns=[Turn(index=i, speaker=s, text=t) for i, (s, t) in enumerate(turns)],  # type: ignore[arg-type]
+        turns=[Turn(index=i, speaker=s, text=t) for i, (s, t) in enumerate(turns)],
     )
 
 

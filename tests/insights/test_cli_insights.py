@@ -34,7 +34,7 @@ def test_train_rejects_labels_outside_the_taxonomy(tmp_path: Path) -> None:
 @pytest.mark.integration
 def test_train_then_run_then_run_again(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    settings = Settings(_env_file=None, data_dir=data_dir)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, data_dir=data_dir)
     settings.ensure_dirs()
     engine = engine_for(settings)
     migrate(engine)

@@ -167,6 +167,6 @@ def test_stream_with_an_llm_sends_candidate_sources_first(indexed: KnowledgeStor
     )
     assert [name for name, _ in events] == ["citations", "answer", "done"]
     first, answer = events[0][1], events[1][1]
-    assert first["final"] is False and len(first["citations"]) >= 1  # type: ignore[arg-type]
-    assert answer["mode"] == "llm" and answer["answer"].startswith("Descale it every 4 weeks")  # type: ignore[union-attr]
+    assert first["final"] is False and len(first["citations"]) >= 1
+    assert answer["mode"] == "llm" and answer["answer"].startswith("Descale it every 4 weeks")
     assert len(done) == 1

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from knowledge.assist import Assistant
 from knowledge.corpus import ChunkInfo, Filters
 from knowledge.lc_retriever import KnowledgeRetriever
 from knowledge.retrieval import Hit, fuse
 
 
-def _top_section(assistant: Assistant, query: str, **filters: str) -> str:
+def _top_section(assistant: Assistant, query: str, **filters: Any) -> str:
     hits = assistant.retriever.retrieve(query, k=3, filters=Filters(**filters) if filters else None)
     return hits[0].chunk.section
 
@@ -77,11 +79,11 @@ def test_repeated_queries_are_embedded_once_and_the_cache_is_bounded() -> None:
     class Counting(FakeEmbedder):
         calls = 0
 
-        def embed(self, texts, *, kind="passage"):  # type: ignore[no-untyped-def]
+        def embed(self, texts, *, kind="passage"):
             Counting.calls += len(texts)
             return super().embed(texts, kind=kind)
 
-    dense = DenseRetriever(lambda: Corpus([], None, (0, "")), None, Counting(), cache_size=2)
+    dense = DenseRetriever(lambda: Corpus([], None, (0, "")), None, Counting(), cache_size=2)  # type: ignore[arg-type]
     first = dense.embed_query("descale the kettle")
     again = dense.embed_query("descale the kettle")
     assert Counting.calls == 1 and again is first and dense.cache_hits == 1
@@ -111,7 +113,7 @@ def test_query_embeddings_run_concurrently_only_for_reentrant_embedders() -> Non
             self.most = 0
             self.guard = threading.Lock()
 
-        def embed(self, texts, *, kind="passage"):  # type: ignore[no-untyped-def]
+        def embed(self, texts, *, kind="passage"):
             with self.guard:
                 self.inside += 1
                 self.most = max(self.most, self.inside)
@@ -122,7 +124,7 @@ def test_query_embeddings_run_concurrently_only_for_reentrant_embedders() -> Non
 
     for reentrant, expected in ((True, 2), (False, 1)):
         embedder = Slow(reentrant)
-        dense = DenseRetriever(lambda: Corpus([], None, (0, "")), None, embedder, concurrency=2)
+        dense = DenseRetriever(lambda: Corpus([], None, (0, "")), None, embedder, concurrency=2)  # type: ignore[arg-type]
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(dense.embed_query, [f"question {i}" for i in range(6)]))
         assert dense.concurrency == expected and embedder.most == expected

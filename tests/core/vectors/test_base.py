@@ -9,11 +9,11 @@ import pytest
 
 from core.errors import ConfigError, InvalidInput
 from core.settings import Settings
-from core.vectors import Clause, Where, open_backend, vector_backends
+from core.vectors import Clause, Metadata, Where, open_backend, vector_backends
 
 
 def test_clauses_are_anded_and_an_empty_filter_matches_everything() -> None:
-    meta = {"channel": "chat", "product": "aquapure-x3", "day": 20261114}
+    meta: Metadata = {"channel": "chat", "product": "aquapure-x3", "day": 20261114}
     assert Where().matches(meta) and not Where()
     where = Where().eq("channel", "chat").one_of("product", ["aquapure-x3", ""]).gte("day", 20261101)
     assert where.clauses[0] == Clause("channel", "eq", "chat")
@@ -62,7 +62,7 @@ def test_unknown_backend_lists_the_valid_ones(settings: Settings) -> None:
 
 def test_the_setting_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CXLOOP_STORAGE__VECTOR_BACKEND", "lancedb")
-    assert Settings(_env_file=None).storage.vector_backend == "lancedb"  # type: ignore[call-arg]
+    assert Settings(_env_file=None).storage.vector_backend == "lancedb"
 
 
 def test_importing_the_seam_and_creating_a_backend_load_no_vector_library() -> None:
