@@ -6,6 +6,7 @@ Keys come in `Authorization: Bearer <key>` or `X-API-Key: <key>`. `admin` may us
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -21,7 +22,10 @@ def services(request: Request) -> Services:
     return svc
 
 
-def db_session(svc: Services = Depends(services)) -> Iterator[Session]:
+Svc = Annotated[Services, Depends(services)]  # the app's runtime, in a route's signature: `svc: Svc`
+
+
+def db_session(svc: Svc) -> Iterator[Session]:
     with svc.sessions() as session, session.begin():
         yield session
 
@@ -33,7 +37,10 @@ def _presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
-def principal(request: Request, svc: Services = Depends(services)) -> Principal:
+DbSession = Annotated[Session, Depends(db_session)]  # one transaction per request
+
+
+def principal(request: Request, svc: Svc) -> Principal:
     presented = _presented_key(request)
     if presented is None:
         raise AuthError("missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
@@ -57,3 +64,4 @@ def require_role(*roles: Role) -> Callable[..., Principal]:
 
 
 any_role = require_role("agent", "analyst", "sales_lead")
+AnyRole = Annotated[Principal, Depends(any_role)]

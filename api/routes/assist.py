@@ -7,14 +7,13 @@ import logging
 import time
 import uuid
 from collections.abc import Iterator
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
-from api.auth import db_session, require_role, services
+from api.auth import DbSession, Svc, require_role
 from api.services import Services
 from core.keys import Principal
 from core.tables import AssistLogRow
@@ -25,11 +24,15 @@ from knowledge.feedback import log_answer, record_feedback
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["assist"])
 agent = require_role("agent")
+AgentKey = Annotated[Principal, Depends(agent)]
 
 
-def assistant(svc: Services = Depends(services)) -> Assistant:
+def assistant(svc: Svc) -> Assistant:
     """The app's one assistant, held by its runtime (the BM25 snapshot and the loaded models)."""
     return assistant_for(svc)
+
+
+AppAssistant = Annotated[Assistant, Depends(assistant)]
 
 
 def warm(svc: Services) -> None:
@@ -76,10 +79,11 @@ def _log(svc: Services, outcome: Outcome, who: Principal, embedder_name: str) ->
 
 @router.post("/assist", response_model=AssistResult)
 def assist(
+    *,
     body: AssistIn,
-    svc: Services = Depends(services),
-    helper: Assistant = Depends(assistant),
-    who: Principal = Depends(agent),
+    svc: Svc,
+    helper: AppAssistant,
+    who: AgentKey,
 ) -> AssistResult:
     outcome = helper.answer(
         body.question, context=body.turns(), product=body.product, language=body.language, use_llm=body.use_llm
@@ -98,10 +102,11 @@ def _sse(event: str, data: object) -> str:
     responses={200: {"content": {"text/event-stream": {}}, "description": "citations, then answer, then done"}},
 )
 def assist_stream(
+    *,
     body: AssistIn,
-    svc: Services = Depends(services),
-    helper: Assistant = Depends(assistant),
-    who: Principal = Depends(agent),
+    svc: Svc,
+    helper: AppAssistant,
+    who: AgentKey,
 ) -> StreamingResponse:
     turns = body.turns()
     embedder_name = helper.retriever.dense.embedder.name
@@ -129,9 +134,9 @@ def assist_stream(
 def feedback(
     answer_id: str,
     body: FeedbackIn,
-    session: Session = Depends(db_session),
-    svc: Services = Depends(services),
-    _: Principal = Depends(agent),
+    session: DbSession,
+    svc: Svc,
+    _: AgentKey,
 ) -> FeedbackOut:
     _wait_for_log(svc, answer_id)
     embedder = svc.embedder() if body.rating == "wrong" else None

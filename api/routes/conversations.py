@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import selectinload
 
-from api.auth import require_role, services
-from api.services import Services
+from api.auth import Svc, require_role
 from core.errors import NotFound
 from core.keys import Principal
 from core.records import Conversation
@@ -18,10 +18,12 @@ from ingest.search import SearchFilters, SearchHit, search
 
 router = APIRouter(prefix="/v1", tags=["conversations"])
 analyst = require_role("analyst")
+AnalystKey = Annotated[Principal, Depends(analyst)]
 
 
 @router.get("/conversations/search", response_model=list[SearchHit])
 def search_conversations(
+    *,
     q: str = Query(min_length=1, max_length=500, description="What to look for, Chinese or English."),
     k: int = Query(10, ge=1, le=100),
     channel: str | None = None,
@@ -30,8 +32,8 @@ def search_conversations(
     language: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
-    svc: Services = Depends(services),
-    _: Principal = Depends(analyst),
+    svc: Svc,
+    _: AnalystKey,
 ) -> list[SearchHit]:
     filters = SearchFilters(
         channel=channel, product=product, speaker=speaker, language=language, date_from=date_from, date_to=date_to
@@ -40,9 +42,7 @@ def search_conversations(
 
 
 @router.get("/conversations/{conversation_id}", response_model=Conversation)
-def get_conversation(
-    conversation_id: str, svc: Services = Depends(services), _: Principal = Depends(analyst)
-) -> Conversation:
+def get_conversation(conversation_id: str, svc: Svc, _: AnalystKey) -> Conversation:
     with svc.sessions() as session:
         row = session.get(ConversationRow, conversation_id, options=[selectinload(ConversationRow.turns)])
         if row is None:

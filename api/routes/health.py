@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.auth import any_role, services
-from api.services import Services
+from api.auth import AnyRole, Svc
 from core.health import check_all
-from core.keys import Principal
 
 router = APIRouter(tags=["health"])
 
@@ -21,7 +19,7 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-def readyz(svc: Services = Depends(services), _: Principal = Depends(any_role)) -> JSONResponse:
+def readyz(svc: Svc, _: AnyRole) -> JSONResponse:
     checks = check_all(svc.settings, engine=svc.engine, vectors=svc.vectors, embedder=svc.embedder)
     ready = all(c["ok"] for c in checks.values())
     body: dict[str, Any] = {"status": "ready" if ready else "not_ready", "checks": checks}

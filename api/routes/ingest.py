@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import BaseModel, Field
 
-from api.auth import require_role, services
+from api.auth import Svc, require_role
 from api.services import Services
 from core.errors import InvalidInput, NotFound
 from core.keys import Principal
@@ -24,6 +24,7 @@ from ingest.mapping import ColumnMapping, load_mapping
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
 integrator = require_role()  # admin only: ingest writes customer data
+IntegratorKey = Annotated[Principal, Depends(integrator)]
 
 
 class IngestRows(BaseModel):
@@ -62,15 +63,13 @@ def _ingest_rows(svc: Services, body: IngestRows, channel: Channel) -> RunReport
 
 
 @router.post("/ingest/chats", response_model=RunReport)
-def ingest_chats(body: IngestRows, svc: Services = Depends(services), _: Principal = Depends(integrator)) -> RunReport:
+def ingest_chats(body: IngestRows, svc: Svc, _: IntegratorKey) -> RunReport:
     """One row per message (conversation_id, speaker, text, ...); 422 names each failing row."""
     return _ingest_rows(svc, body, "chat")
 
 
 @router.post("/ingest/work-orders", response_model=RunReport)
-def ingest_work_orders(
-    body: IngestRows, svc: Services = Depends(services), _: Principal = Depends(integrator)
-) -> RunReport:
+def ingest_work_orders(body: IngestRows, svc: Svc, _: IntegratorKey) -> RunReport:
     """One row per work order (order_id, description, resolution, ...); 422 names each failing row."""
     return _ingest_rows(svc, body, "work_order")
 
@@ -83,10 +82,11 @@ def _index_new(svc: Services) -> None:
 
 @router.post("/ingest/calls", response_model=JobOut, status_code=202)
 def ingest_call(
+    *,
     audio: UploadFile = File(description="wav, flac, mp3, ogg/opus; 2-channel = agent left, customer right"),
     metadata: str | None = Form(default=None, description='JSON: {"id", "started_at", "agent_id", ...}'),
-    svc: Services = Depends(services),
-    _: Principal = Depends(integrator),
+    svc: Svc,
+    _: IntegratorKey,
 ) -> JobOut:
     """Upload one recording; poll GET /v1/ingest/jobs/{id} for the result."""
     name = Path(audio.filename or "upload.wav").name
@@ -120,7 +120,7 @@ def ingest_call(
 
 
 @router.get("/ingest/jobs/{job_id}", response_model=JobOut)
-def ingest_job(job_id: str, svc: Services = Depends(services), _: Principal = Depends(integrator)) -> JobOut:
+def ingest_job(job_id: str, svc: Svc, _: IntegratorKey) -> JobOut:
     with svc.sessions() as session:
         run = session.get(IngestRunRow, job_id)
         if run is None:

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from api.auth import db_session, require_role
-from api.routes.assist import assistant
+from api.auth import DbSession, require_role
+from api.routes.assist import AppAssistant
 from core.keys import Principal
 from core.tables import ChunkRow, DocumentRow
-from knowledge.assist import Assistant
 from knowledge.corpus import Filters
 from knowledge.gaps import DEFAULT_SIMILARITY, GapGroup, list_gaps
 
 router = APIRouter(prefix="/v1", tags=["knowledge"])
 analyst = require_role("analyst")
+AnalystKey = Annotated[Principal, Depends(analyst)]
 reader = require_role("agent", "analyst")
+ReaderKey = Annotated[Principal, Depends(reader)]
 
 
 class SearchIn(BaseModel):
@@ -55,7 +55,7 @@ class DocumentOut(BaseModel):
 
 
 @router.post("/knowledge/search", response_model=list[HitOut])
-def search(body: SearchIn, helper: Assistant = Depends(assistant), _: Principal = Depends(reader)) -> list[HitOut]:
+def search(*, body: SearchIn, helper: AppAssistant, _: ReaderKey) -> list[HitOut]:
     """Hybrid retrieval alone (BM25 + dense, fused by reciprocal rank), no answer composed and nothing logged."""
     from ingest.masking import mask_text
 
@@ -82,10 +82,11 @@ def search(body: SearchIn, helper: Assistant = Depends(assistant), _: Principal 
 
 @router.get("/knowledge/documents", response_model=list[DocumentOut])
 def documents(
+    *,
     product: str | None = Query(None, max_length=128),
     limit: int = Query(500, ge=1, le=5000),
-    session: Session = Depends(db_session),
-    _: Principal = Depends(reader),
+    session: DbSession,
+    _: ReaderKey,
 ) -> list[DocumentOut]:
     counts = select(ChunkRow.document_id, func.count(ChunkRow.id).label("n")).group_by(ChunkRow.document_id).subquery()
     query = (
@@ -112,13 +113,14 @@ def documents(
 
 @router.get("/knowledge/gaps", response_model=list[GapGroup])
 def gaps(
+    *,
     days: int | None = Query(None, ge=1, le=3650, description="Only gaps from the last N days."),
     product: str | None = Query(None, max_length=128),
     similarity: float = Query(DEFAULT_SIMILARITY, ge=0.5, le=1.0, description="Cosine similarity to group."),
     limit: int = Query(50, ge=1, le=500),
-    session: Session = Depends(db_session),
-    helper: Assistant = Depends(assistant),
-    _: Principal = Depends(analyst),
+    session: DbSession,
+    helper: AppAssistant,
+    _: AnalystKey,
 ) -> list[GapGroup]:
     """Unanswered and wrongly answered questions, grouped by similarity, largest group first."""
     since = datetime.now(UTC) - timedelta(days=days) if days else None

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from api.auth import db_session, require_role, services
+from api.auth import DbSession, Svc, require_role
 from api.services import Services
 from core.errors import InvalidInput, NotFound
 from core.keys import Principal
@@ -25,7 +25,9 @@ from insights.reports.report import period_end
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 analyst = require_role("analyst")
+AnalystKey = Annotated[Principal, Depends(analyst)]
 sales = require_role("sales_lead", "analyst")
+SalesKey = Annotated[Principal, Depends(sales)]
 
 
 def _report_file(svc: Services, day: date | None, ext: str) -> str:
@@ -39,9 +41,10 @@ def _report_file(svc: Services, day: date | None, ext: str) -> str:
 
 @router.get("/reports/trends")
 def trends(
+    *,
     day: date | None = Query(default=None, description="Last day the report covers; default the newest report."),
-    svc: Services = Depends(services),
-    _: Principal = Depends(analyst),
+    svc: Svc,
+    _: AnalystKey,
 ) -> dict[str, Any]:
     """Volumes, sentiment, rising/falling intents with p- and q-values, emerging topics, Andon alerts, gaps."""
     loaded: dict[str, Any] = json.loads(_report_file(svc, day, "json"))
@@ -49,9 +52,7 @@ def trends(
 
 
 @router.get("/reports/trends/page", response_class=HTMLResponse)
-def trends_page(
-    day: date | None = Query(default=None), svc: Services = Depends(services), _: Principal = Depends(analyst)
-) -> HTMLResponse:
+def trends_page(*, day: date | None = Query(default=None), svc: Svc, _: AnalystKey) -> HTMLResponse:
     """The trend report as a page (charts embedded, no external resources)."""
     return HTMLResponse(_report_file(svc, day, "html"))
 
@@ -69,12 +70,13 @@ def _digest(svc: Services, session: Session, team: str | None, days: int, end: d
 
 @router.get("/digests/loss-reasons", response_model=LossDigest)
 def loss_reasons(
+    *,
     team: str | None = Query(default=None, max_length=64, description="One team; default every team."),
     days: int = Query(default=7, ge=1, le=366, description="Length of the period (compared with the one before)."),
     end: date | None = Query(default=None, description="Last day of the period; default yesterday."),
-    svc: Services = Depends(services),
-    session: Session = Depends(db_session),
-    _: Principal = Depends(sales),
+    svc: Svc,
+    session: DbSession,
+    _: SalesKey,
 ) -> LossDigest:
     """Lost deals by reason per team and rep, change against the previous period, masked quotes, won-deal voices."""
     return _digest(svc, session, team, days, end)
@@ -82,12 +84,13 @@ def loss_reasons(
 
 @router.get("/digests/loss-reasons/page", response_class=HTMLResponse)
 def loss_reasons_page(
+    *,
     team: str | None = Query(default=None, max_length=64),
     days: int = Query(default=7, ge=1, le=366),
     end: date | None = Query(default=None),
-    svc: Services = Depends(services),
-    session: Session = Depends(db_session),
-    _: Principal = Depends(sales),
+    svc: Svc,
+    session: DbSession,
+    _: SalesKey,
 ) -> HTMLResponse:
     """The loss-reason digest as a page."""
     from insights.reports.render.pages import render_digest_html
