@@ -118,6 +118,15 @@ class VectorHit:
         return 1.0 - self.distance
 
 
+def upsert_vectors(embedder: Embedder, vectors: Vectors | None, documents: Sequence[str] | None) -> np.ndarray:
+    """The vectors an upsert stores: as given, or the documents embedded on the passage side."""
+    if vectors is None:
+        if documents is None:
+            raise ValueError("upsert needs vectors or documents to embed")
+        vectors = embedder.embed(list(documents), kind="passage")
+    return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
 class VectorIndex(Protocol):
     """One named set of vectors of one embedder, with metadata and the text shown for each."""
 

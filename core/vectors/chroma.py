@@ -17,7 +17,7 @@ import numpy as np
 from core.errors import ConfigError, ModelUnavailable, StoreUnavailable
 from core.ml.base import Embedder
 from core.settings import Settings
-from core.vectors.base import Metadata, Scalar, VectorHit, VectorRecord, Vectors, Where
+from core.vectors.base import Metadata, Scalar, VectorHit, VectorRecord, Vectors, Where, upsert_vectors
 
 MAX_BATCH = 2000  # below Chroma's max batch size on every backend
 
@@ -166,11 +166,7 @@ class ChromaIndex:
     ) -> None:
         if not ids:
             return
-        if vectors is None:
-            if documents is None:
-                raise ValueError("upsert needs vectors or documents to embed")
-            vectors = self.embedder.embed(list(documents), kind="passage")
-        matrix = np.asarray(vectors, dtype=np.float32)
+        matrix = upsert_vectors(self.embedder, vectors, documents)
         metas = [dict(m) for m in metadatas] if metadatas is not None else [{} for _ in ids]
         for i in range(0, len(ids), MAX_BATCH):
             part = range(i, min(i + MAX_BATCH, len(ids)))

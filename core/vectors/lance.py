@@ -19,7 +19,7 @@ import numpy as np
 from core.errors import ConfigError, InvalidInput, StoreUnavailable
 from core.ml.base import Embedder
 from core.settings import Settings
-from core.vectors.base import Metadata, Scalar, VectorHit, VectorRecord, Vectors, Where, check_field
+from core.vectors.base import Metadata, Scalar, VectorHit, VectorRecord, Vectors, Where, check_field, upsert_vectors
 
 PREFIX = "m_"
 FIXED = ("id", "vector", "document")
@@ -149,11 +149,7 @@ class LanceIndex:
 
         if not ids:
             return
-        if vectors is None:
-            if documents is None:
-                raise ValueError("upsert needs vectors or documents to embed")
-            vectors = self.embedder.embed(list(documents), kind="passage")
-        matrix = np.ascontiguousarray(vectors, dtype=np.float32)
+        matrix = upsert_vectors(self.embedder, vectors, documents)
         if matrix.shape != (len(ids), self.embedder.dim):
             raise InvalidInput(f"{len(ids)} ids need {len(ids)} vectors of {self.embedder.dim}, got {matrix.shape}")
         metas = [dict(m) for m in metadatas] if metadatas is not None else [{} for _ in ids]
