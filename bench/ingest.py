@@ -247,20 +247,46 @@ def _score(data: list[dict[str, Any]], find: Any, kinds: set[str] | None = None)
     }
 
 
+BASELINE_REV = "011c7bf"  # main before the ingest-hardening issue: its masker is the side-by-side baseline
+
+
+def _baseline_find_pii() -> Any:
+    """The masker as it was at BASELINE_REV, loaded from git (None where there is no git history)."""
+    import subprocess
+    import types
+
+    try:
+        source = subprocess.run(
+            ["git", "show", f"{BASELINE_REV}:ingest/masking.py"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    import sys
+
+    module = types.ModuleType("masking_baseline")
+    sys.modules[module.__name__] = module  # dataclasses look their module up while the class is made
+    exec(compile(source, f"{BASELINE_REV}:ingest/masking.py", "exec"), module.__dict__)
+    return module.find_pii
+
+
 def bench_masking() -> list[dict[str, Any]]:
     from ingest.masking import find_pii
 
+    maskers = [("cxloop", find_pii)]
+    baseline = _baseline_find_pii()
+    if baseline is not None:
+        maskers.append((f"before ({BASELINE_REV})", baseline))
     rows: list[dict[str, Any]] = []
     for name, role in PII_SETS:
         data = _load(name)
-        if data:
-            rows.append({"set": name, "role": role, "kind": "all"} | _score(data, find_pii))
+        for masker, find in maskers if data else []:
+            rows.append({"set": name, "role": role, "masker": masker, "kind": "all"} | _score(data, find))
     held = _load("pii_heldout_d.jsonl")
     for kind in ("PHONE", "ID_CARD", "BANK_CARD", "EMAIL"):
-        if held:
+        for masker, find in maskers if held else []:
             rows.append(
-                {"set": "pii_heldout_d.jsonl", "role": "held-out, by kind", "kind": kind}
-                | _score(held, find_pii, {kind})
+                {"set": "pii_heldout_d.jsonl", "role": "held-out, by kind", "masker": masker, "kind": kind}
+                | _score(held, find, {kind})
             )
     expected = ROOT / "demo" / "expected.yaml"
     if expected.exists():
@@ -272,7 +298,9 @@ def bench_masking() -> list[dict[str, Any]]:
         if must or keep:
             data = [{"text": f"x {v} x", "pii": [{"kind": "?", "value": v}]} for v in must]
             data += [{"text": f"x {v} x", "pii": []} for v in keep]
-            rows.append({"set": "demo/expected.yaml", "role": "demo planted", "kind": "all"} | _score(data, find_pii))
+            for masker, find in maskers:
+                row = {"set": "demo/expected.yaml", "role": "demo planted", "masker": masker, "kind": "all"}
+                rows.append(row | _score(data, find))
     return rows
 
 
