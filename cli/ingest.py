@@ -36,19 +36,14 @@ def run_cli_ingest(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from core.db import engine_for, migrate, session_factory
+    from core.db import migrate
+    from core.runtime import Runtime
     from ingest.pipeline import run_ingest
 
-    engine = engine_for(settings)
-    migrate(engine)
-    sessions = session_factory(engine)
-    embedder = collection = None
-    if index:
-        from core.ml.embedders import load_embedder
-        from ingest.search import conversation_index
-
-        embedder = load_embedder(settings)
-        collection = conversation_index(settings, embedder)
+    runtime = Runtime(settings)  # this command's: the engine, the models and the turn index, once
+    migrate(runtime.engine)
+    embedder = runtime.embedder() if index else None
+    collection = runtime.turn_index() if index else None
     console = Console(stderr=True)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
@@ -56,7 +51,7 @@ def run_cli_ingest(
         task = progress.add_task(f"ingest {channel} files", total=None)
         report = run_ingest(
             settings,
-            sessions,
+            runtime.sessions,
             channel,
             path,
             mapping_path=mapping,
@@ -66,6 +61,7 @@ def run_cli_ingest(
             progress=lambda name, n: progress.update(task, advance=n, description=f"ingest {channel}: {name}"),
             on_total=lambda n: progress.update(task, total=n),
         )
+    runtime.close()
     print_report(report)
     return report
 
@@ -134,14 +130,13 @@ def search_command(
     settings = build_settings(data_dir)
 
     def go() -> None:
-        from core.ml.embedders import load_embedder
-        from ingest.search import SearchFilters, conversation_index, search
+        from core.runtime import Runtime
+        from ingest.search import SearchFilters, search
 
-        embedder = load_embedder(settings)
-        collection = conversation_index(settings, embedder)
+        runtime = Runtime(settings)
         hits = search(
-            collection,
-            embedder,
+            runtime.turn_index(),
+            runtime.embedder(),
             query,
             k=k,
             filters=SearchFilters(channel=channel, product=product, speaker=speaker),

@@ -54,10 +54,14 @@ def demo_keys(settings: Settings) -> dict[str, str]:
 @task(name="prepare-models")
 def prepare_models(settings: Settings) -> dict[str, str]:
     from core.ml.asr import prepare_packaged_whisper_base
-    from core.ml.embedders import load_embedder
+    from core.runtime import Runtime
 
     folder = prepare_packaged_whisper_base(settings.model_cache_dir)
-    embedder = load_embedder(settings)
+    runtime = Runtime(settings)
+    try:
+        embedder = runtime.embedder()
+    finally:
+        runtime.close()
     return {"asr": str(folder), "embedder": f"{embedder.name} (dim {embedder.dim})"}
 
 
@@ -150,18 +154,18 @@ def ask(settings: Settings, questions: list[str]) -> list[dict[str, Any]]:
 
 @task(name="conversation-search-probe")
 def conversation_search(settings: Settings, queries: list[str]) -> list[dict[str, str]]:
-    from core.ml.embedders import load_embedder
-    from ingest.search import conversation_index, search
+    from core.runtime import Runtime
+    from ingest.search import search
 
-    embedder = load_embedder(settings)
-    collection = conversation_index(settings, embedder)
+    runtime = Runtime(settings)  # this stage's: the embedder and the turn index
     out = []
     for query in queries:
-        hits = search(collection, embedder, query, k=1)
+        hits = search(runtime.turn_index(), runtime.embedder(), query, k=1)
         if hits:
             out.append(
                 {"query": query, "hit": f"{hits[0].conversation_id}#{hits[0].turn_index}", "text": hits[0].text[:80]}
             )
+    runtime.close()
     return out
 
 

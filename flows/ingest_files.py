@@ -49,11 +49,14 @@ class PrefectTasks:
     task_run_name="index new conversations",
 )
 def index_new(settings: Settings, sessions: Any) -> int:
-    from core.ml.embedders import load_embedder
-    from ingest.search import conversation_index, index_pending
+    from core.runtime import Runtime
+    from ingest.search import index_pending
 
-    embedder = load_embedder(settings)
-    return index_pending(sessions, conversation_index(settings, embedder), embedder)
+    runtime = Runtime(settings)  # this task's: the embedder and the turn index
+    try:
+        return index_pending(sessions, runtime.turn_index(), runtime.embedder())
+    finally:
+        runtime.close()
 
 
 @flow(name="ingest", flow_run_name="ingest {channel} from {path}", validate_parameters=False)
