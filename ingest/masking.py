@@ -51,7 +51,7 @@ _NUMBER_WORD = (
     r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|"
     r"seventy|eighty|ninety|hundred)"
 )
-_LOCAL_WORD = r"[A-Za-z0-9._-]+"
+_LOCAL_WORD = r"(?:[A-Za-z0-9](?: [A-Za-z0-9]){2,}(?![A-Za-z0-9])|[A-Za-z0-9._-]+)"  # j o h n spelled (3+), or a word
 _TLD = r"(?:com|net|org|cn|co|edu|gov|uk|us|hk|tw|jp|io|info|biz|me)"
 # 'linda underscore chen at outlook dot com', 'mike eighty eight at hotmail dot com'
 _SPOKEN_EMAIL = re.compile(
@@ -62,7 +62,7 @@ _SPOKEN_EMAIL = re.compile(
 )
 # 'zhangwei 艾特 163 点 com', 'chen jing 艾特 foxmail 点 com', 'wang点xm at 163点com' (digits already normalised)
 _DOT = r" ?(?:点|\.|dot) ?"
-_JOIN = r" ?(?:点|\.|dot|下划线|underscore|减号|横杠|中划线) ?"
+_JOIN = r" ?(?:点|\.|dot|下划线|underscore|减号|横杠|中划线|杠) ?"
 _ZH_SPOKEN_EMAIL = re.compile(
     rf"(?<![A-Za-z0-9._-])[A-Za-z0-9_-]+(?:{_JOIN}[A-Za-z0-9_-]+)*(?: [A-Za-z]+)? ?(?:艾特|圈a|@| at ) ?"
     rf"[A-Za-z0-9-]+(?:{_DOT}[A-Za-z0-9-]+)*{_DOT}{_TLD}(?![A-Za-z])",
@@ -81,7 +81,7 @@ _US_PHONE = re.compile(
 
 def find_pii(text: str) -> list[PiiSpan]:
     """Non-overlapping personal-data spans, in text order."""
-    from ingest.pii_numbers import find_numbers, find_spoken_phones
+    from ingest.pii_numbers import EXTENSION, TOLL_FREE, find_numbers, find_spoken_numbers
 
     norm = text.translate(_NORMALISE)
     found: list[PiiSpan] = []
@@ -103,9 +103,13 @@ def find_pii(text: str) -> list[PiiSpan]:
         add(number.start, number.end, number.kind)
     for pattern in (_US_PHONE, _CN_LANDLINE):
         for m in pattern.finditer(norm):
-            add(m.start(), m.end(), "PHONE")
-    for start, end in find_spoken_phones(norm):
-        add(start, end, "PHONE")
+            digits = re.sub(r"\D", "", m.group())
+            if pattern is _US_PHONE and digits[-10:-7] in TOLL_FREE:
+                continue  # a company's toll-free line, not a person's number
+            ext = EXTENSION.match(norm, m.end())
+            add(m.start(), ext.end() if ext else m.end(), "PHONE")
+    for start, end, kind in find_spoken_numbers(norm):
+        add(start, end, kind)
     return sorted(found, key=lambda s: s.start)
 
 

@@ -28,24 +28,27 @@ _CN_MOBILE = re.compile(r"^(?:(?:00)?86)?1[3-9]\d{9}$")
 _CN_LANDLINE = re.compile(r"^0(?:10|2\d|[3-9]\d{2})[1-9]\d{6,7}$")
 _CN_LANDLINE_INTL = re.compile(r"^(?:00)?86(?:10|2\d|[3-9]\d{2})[1-9]\d{6,7}$")  # 86 alone only after a '+'
 _CN_LANDLINE_0086 = re.compile(r"^0086(?:10|2\d|[3-9]\d{2})[1-9]\d{6,7}$")
-_NANP_GROUPED = re.compile(
-    r"^1?(?!400|800|888|877|866|855|844|833)[2-9]\d{2}[2-9]\d{6}$"
-)  # not toll-free  # only as 3-3-4 (or 1-3-3-4) groups: 415 555 0176
+TOLL_FREE = frozenset({"800", "888", "877", "866", "855", "844", "833"})  # NANP company lines, not a person's
+# as 3-3-4 (or 1-3-3-4) groups: 415 555 0176; not toll-free
+_NANP_GROUPED = re.compile(r"^1?(?!400|800|888|877|866|855|844|833)[2-9]\d{2}[2-9]\d{6}$")
 _INTL_SPOKEN = re.compile(r"^00(?:1|44|86|852|61|65|81|82|49|33)\d{8,11}$")  # "double oh four four ..."
 _UK = re.compile(r"^0(?:7\d{9}|[12]\d{8,9})$")
 _CC_BEFORE = re.compile(r"(?:\(\+?(?:00)?86\)|\+?(?:00)?86|\+)[ \-]?$")
 
 # the nearest label before a number decides between "personal" and "product code" when the digits could be either
 _KEEP_LABEL = (
-    r"订单号码|运单号码|快递号码|物流号码|单号码|发票号码|序列号码|商品号码|订单|单号|运单|快递|物流|条码|条形码|货号|编号|序列号|序号|批次|发票|型号|工单|流水号|交易号|商品码|"
-    r"串号|(?<![A-Za-z])(?:order|tracking|waybill|barcode|bar code|ean|upc|jan|isbn|sku|serial|invoice|ticket|"
-    r"ref|reference|model|batch|imei|meid|s/n|sn)(?![A-Za-z])"
+    r"订单号码|运单号码|快递号码|物流号码|单号码|发票号码|序列号码|商品号码|订单|单号|运单|快递|物流|条码|条形码|"
+    r"货号|编号|序列号|序号|批次|发票|型号|工单|流水号|交易号|商品码|串号|"
+    r"(?<![A-Za-z])(?:(?:order|tracking|invoice|ticket|serial)(?: id| no\.?| number| num| #)?|"
+    r"waybill|barcode|bar code|ean|upc|jan|isbn|sku|ref|reference|model|batch|imei|meid|s/n|sn)(?![A-Za-z])"
 )
 _PII_LABEL = (
-    r"银行卡|卡号|卡|账号|账户|身份证|证件|手机|电话|座机|号码|联系|来电|微信|打|拨|致电|短信|本人|收件人|投诉人|"
-    r"(?<![A-Za-z])(?:card|account|acct|id|identity|phone|mobile|cell|tel|call|ring|text|contact|number is|my number)"
-    r"(?![A-Za-z])"
+    r"银行卡|卡号|卡|账号|账户|身份证|证件|实名|手机|电话|座机|号码|联系|来电|微信|打|拨|致电|短信|"
+    r"本人|收件人|投诉人|"
+    r"(?<![A-Za-z])(?:card|account|acct|id|identity|phone|ph|mobile|cell|tel|call|ring|text|contact|"
+    r"number is|my number)(?![A-Za-z])"
 )
+_PHONE_LABEL = re.compile(r"手机|电话|座机|号码|来电|致电|短信|phone|ph|mobile|cell|tel|call|ring|text|my number")
 _LABELS = re.compile(rf"(?P<keep>{_KEEP_LABEL})|(?P<pii>{_PII_LABEL})", re.IGNORECASE)
 _LABEL_WINDOW = 24
 
@@ -109,6 +112,13 @@ def labelled_as_code(norm: str, start: int) -> bool:
     return bool(labels) and labels[-1].group("keep") is not None
 
 
+def labelled_as_phone(norm: str, start: int) -> bool:
+    """True when the nearest label before `start` names a phone (phone, ph=, tel, 电话, 手机...)."""
+    window = norm[max(0, start - _LABEL_WINDOW) : start]
+    labels = list(_LABELS.finditer(window))
+    return bool(labels) and _PHONE_LABEL.fullmatch(labels[-1].group().lower()) is not None
+
+
 def find_numbers(norm: str, text: str | None = None) -> Iterator[NumberSpan]:
     """Personal numbers in normalised text (digits already ASCII), as spans of `norm` (and of `text`, the original,
     which tells a digit written as such from a Chinese numeral of an ordinary word: 17709283346一直)."""
@@ -135,7 +145,7 @@ def plausible_grouping(sizes: list[int]) -> bool:
 
 
 _ZH_NUMERALS = frozenset("零〇洞一二三四五六七八九幺两")
-_EXTENSION = re.compile(r"(?: ?[\-转] ?|(?: ext\.? | x))\d{1,5}(?![0-9A-Za-z])")
+EXTENSION = re.compile(r"(?: ?[\-转] ?|(?: ext\.? | x))\d{1,5}(?![0-9A-Za-z])")
 
 
 def _trim_words(text: str, start: int, end: int) -> tuple[int, int]:
@@ -151,7 +161,7 @@ def _extension_end(norm: str, span: NumberSpan) -> int:
     """A landline's extension (021-58836102-815, 转8012, ext. 204) belongs to the number."""
     if span.kind != "PHONE" or norm[span.start] not in "0(+":
         return span.end
-    m = _EXTENSION.match(norm, span.end)
+    m = EXTENSION.match(norm, span.end)
     return m.end() if m else span.end
 
 
@@ -177,8 +187,14 @@ def _slices(norm: str, groups: list[tuple[int, int]]) -> Iterator[NumberSpan]:
             nanp_only = sizes[0] == 1 and not all(n == 1 for n in sizes)
             before = norm[groups[i][0] - 1 : groups[i][0]]
             kind = (None if nanp_only else classify_digits(compact)) or _grouped_phone(compact, sizes, before)
-            # an order, barcode or tracking label can make a number a code; a mainland mobile stays a phone
-            if kind is None or (not _CN_MOBILE.match(compact) and labelled_as_code(norm, groups[i][0])):
+            nanp = len(compact) == 10 and _NANP_GROUPED.match(compact)
+            if kind is None and j == i and nanp and labelled_as_phone(norm, groups[i][0]):
+                kind = "PHONE"  # ph=3129453238: ten plain digits are a phone only when a phone label says so
+            # an order, barcode or tracking label can make an ungrouped number a code (grouped ones are written for
+            # people: 360102 19720708 1381); a mainland mobile stays a phone
+            ungrouped_or_not_id = j == i or kind != "ID_CARD"
+            code = ungrouped_or_not_id and not _CN_MOBILE.match(compact) and labelled_as_code(norm, groups[i][0])
+            if kind is None or code:
                 continue
             start, end = groups[i][0], groups[j][1]
             if kind == "PHONE":
@@ -223,9 +239,10 @@ def _token_digits(token: str) -> str | None:
     return _WORD_DIGITS.get(word)
 
 
-def find_spoken_phones(text: str) -> Iterator[tuple[int, int]]:
-    """Phone numbers read aloud in English, at least partly in words: 'two one two, five five five, oh one nine
-    nine', 'triple five', '139 2157 double four oh six'. Pure digit runs are the run scanner's."""
+def find_spoken_numbers(text: str) -> Iterator[tuple[int, int, NumberKind]]:
+    """Numbers read aloud in English, at least partly in words: phones ('two one two, five five five, oh one nine
+    nine', 'triple five', '139 2157 double four oh six'), card and ID numbers read in groups. Pure digit runs are
+    the run scanner's."""
     for run in SPOKEN_RUN.finditer(text):
         tokens = [
             (t.start() + run.start(), t.end() + run.start(), t.group()) for t in _SPOKEN_TOKEN.finditer(run.group())
@@ -238,8 +255,13 @@ def find_spoken_phones(text: str) -> Iterator[tuple[int, int]]:
                 if any(d is None for d in part) or all(t.lstrip("+").isdigit() for _, _, t in tokens[i : j + 1]):
                     continue
                 compact = "".join(d for d in part if d)
+                kind: NumberKind | None = None
                 if any(p.match(compact) for p in (_NANP, _CN_MOBILE, _UK, _INTL_SPOKEN)):
-                    yield tokens[i][0], tokens[j][1]
+                    kind = "PHONE"
+                elif len(compact) >= 13:
+                    kind = classify_digits(compact)
+                if kind is not None:
+                    yield tokens[i][0], tokens[j][1], kind
                     i = j
                     break
             i += 1

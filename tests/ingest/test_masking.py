@@ -101,6 +101,13 @@ def test_empty_and_plain_text() -> None:
         # spoken e-mail in English and Chinese
         ("it is anna underscore lee at example dot com", "it is [EMAIL]"),
         ("邮箱 zhangwei 艾特 163 点 com", "邮箱 [EMAIL]"),
+        ("邮箱 li 杠 na 艾特 126 点 com", "邮箱 [EMAIL]"),
+        ("he spelled m a r y dot k at example dot org", "he spelled [EMAIL]"),
+        ("card is four one one one, one one one one, one one one one, one one one one ok", "card is [BANK_CARD] ok"),
+        ("分机号码 010-62345678-815 找王经理", "分机号码 [PHONE] 找王经理"),
+        ("Office: (415) 555-0134 ext 22", "Office: [PHONE]"),
+        ("crm: ph=4155550134;status=open", "crm: ph=[PHONE];status=open"),
+        ("订单号 202611050012345 实名 110105 19491231 002X", "订单号 202611050012345 实名 [ID_CARD]"),
     ],
 )
 def test_masks_forms_people_write_and_say(text: str, expected: str) -> None:
@@ -120,6 +127,10 @@ def test_masks_forms_people_write_and_say(text: str, expected: str) -> None:
         "toll-free 1-800-555-0100",
         "合计 ¥1,299.00，2026-12-02 14:30 付款",
         "ISBN 978-7-111-12345-3",
+        "IMEI 490154203237518",  # passes Luhn: a handset, not a card
+        "call 1 (888) 555-0100 for billing",  # toll-free
+        "Order ID 4111111111111111 shipped",  # card-shaped, but the label says order
+        "account id 12049378165",  # 11 digits starting 12: neither a mainland mobile nor a labelled phone
     ],
 )
 def test_product_codes_stay(text: str) -> None:
