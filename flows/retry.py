@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.errors import StoreUnavailable
-
 
 def transient(_task: Any, _run: Any, state: Any) -> bool:
-    from sqlalchemy.exc import OperationalError
+    from ingest.run import transient_errors
 
     try:
         state.result()
-    except (OperationalError, StoreUnavailable, ConnectionError, TimeoutError):
+    except transient_errors():
         return True
     except Exception:
         return False

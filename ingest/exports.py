@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import InvalidInput
+from core.language import detect_language
 from core.records import Channel, Conversation, Outcome, Turn
 from core.settings import Settings
 from ingest.identity import customer_key
 from ingest.mapping import ColumnMapping
 from ingest.masking import Masker, masker_for
 from ingest.tabular import BadRow, RawRow, read_rows
-from ingest.units import Batch, Rejected, Unit, content_hash, guess_language, parse_time
+from ingest.units import Batch, Rejected, Unit, content_hash, parse_time
 
 OUTCOMES: dict[str, Outcome] = {
     "won": "won",
@@ -110,7 +111,7 @@ def _unit(
     outcome_raw = _cell(first, mapping.outcome).lower()
     if outcome_raw and outcome_raw not in OUTCOMES:
         raise ValueError(f"unknown outcome {outcome_raw!r} (expected won, lost or open)")
-    language = _cell(first, mapping.language).lower() or guess_language(" ".join(t.text for t in turns))
+    language = _cell(first, mapping.language).lower() or detect_language(" ".join(t.text for t in turns))
     metadata = {c: mask(_cell(first, c)) for c in mapping.metadata if _cell(first, c)}
     conversation = Conversation(
         id=f"{channel}:{source_id}",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -124,16 +124,14 @@ def _look(
     return None
 
 
-class _Transient:
-    """What a second try can fix when storing: a busy or briefly unreachable store."""
+STORE_ATTEMPTS = 3
 
-    attempts: ClassVar[int] = 3
 
-    @staticmethod
-    def errors() -> tuple[type[BaseException], ...]:
-        from sqlalchemy.exc import OperationalError
+def transient_errors() -> tuple[type[BaseException], ...]:
+    """What a second try can fix: a busy or briefly unreachable store (also the flows' task retry condition)."""
+    from sqlalchemy.exc import OperationalError
 
-        return (OperationalError, StoreUnavailable, ConnectionError, TimeoutError)
+    return (OperationalError, StoreUnavailable, ConnectionError, TimeoutError)
 
 
 def store_prepared(sessions: sessionmaker[Session], run_id: str, channel: Channel, prepared: Prepared) -> RunReport:
@@ -142,8 +140,8 @@ def store_prepared(sessions: sessionmaker[Session], run_id: str, channel: Channe
     from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
     @retry(
-        retry=retry_if_exception_type(_Transient.errors()),
-        stop=stop_after_attempt(_Transient.attempts),
+        retry=retry_if_exception_type(transient_errors()),
+        stop=stop_after_attempt(STORE_ATTEMPTS),
         wait=wait_exponential(multiplier=1, max=8),
         reraise=True,
     )

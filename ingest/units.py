@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.language import detect_language
 from core.records import Conversation
 
 
@@ -47,10 +46,6 @@ class Batch:
 def content_hash(payload: Any) -> str:
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()
     return hashlib.sha256(blob).hexdigest()
-
-
-def guess_language(text: str) -> str | None:
-    return detect_language(text)
 
 
 _FORMATS = (
