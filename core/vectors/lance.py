@@ -3,7 +3,8 @@
 One table per index: `id`, `vector` (float32, the embedder's size), `document`, and one nullable column per
 metadata key, named `m_<key>` (so no key can collide with the three fixed ones), added when a key is first
 written. Filters become SQL on those columns. Search is exact: no ANN index is built, so every query scans the
-table (fine for a knowledge base; an index of millions of turns would want LanceDB's `create_index` first). The only module that imports lancedb.
+table (fine for a knowledge base; an index of millions of turns would want LanceDB's `create_index` first).
+The only module that imports lancedb.
 """
 
 from __future__ import annotations
