@@ -100,6 +100,12 @@ def _summary(console: Console, settings: Settings, results: dict[str, Any]) -> N
         if item["cited"]:
             console.print(f"                   cites {'; '.join(item['cited'])}")
     nightly = results["nightly"]
+    s = nightly.get("summaries") or {}
+    if s:
+        console.print(
+            f"  summaries     {s['llm']} by the LLM ({s['llm_seconds_per_conversation']} s each), "
+            f"{s['extractive']} extractive (the next nightly run upgrades them)"
+        )
     for alert in nightly["alerts"]:
         console.print(
             f"  andon         {alert['product']} / {alert['issue']}: {alert['customers']} customers, "

@@ -60,3 +60,16 @@ class Chunk(BaseModel):
     language: str | None = None
     text: str
     content_hash: str
+
+
+class Summary(BaseModel):
+    """An after-contact summary: what the customer needed, what was done, how it ended, what was promised."""
+
+    conversation_id: str
+    language: str | None = None
+    issue: str
+    actions: list[str] = Field(default_factory=list)
+    outcome: str
+    follow_ups: list[str] = Field(default_factory=list)
+    source: Literal["llm", "extractive"]
+    model: str

@@ -49,16 +49,40 @@ class ModelSettings(BaseModel):
     cache_dir: Path | None = Field(default=None, description="Where joined model files go; default data/models.")
 
 
+class LLMUses(BaseModel):
+    """Which jobs use the chat model (each falls back to its non-LLM way when off or when no model is set)."""
+
+    labels: bool = Field(default=True, description="Nightly: label a sample, train the fast heads on it.")
+    summaries: bool = Field(default=True, description="After-contact summaries (else extractive).")
+    topics: bool = Field(default=True, description="Names of emerging topics (else their top terms).")
+    work_orders: bool = Field(default=True, description="Work-order text of Andon alerts (else a template).")
+    assist: bool = Field(
+        default=False,
+        description="Live answers from the LLM (else extractive); off by default: the local 1.5B takes ~10 s.",
+    )
+
+
 class LLMSettings(BaseModel):
-    provider: Literal["none", "openai", "local"] = "none"
+    provider: Literal["none", "openai", "local"] = Field(
+        default="local", description="local: a GGUF file on xllamacpp (default: the packaged Qwen2.5 1.5B)."
+    )
     base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
     api_key: SecretStr = SecretStr("not-needed")
     model: str = "gpt-4o-mini"
-    path: Path | None = Field(default=None, description="Local model folder (provider=local).")
-    gguf_file: str | None = Field(default=None, description="GGUF file inside `path`, for provider=local.")
+    local_model: str = Field(default="qwen2.5-1.5b", description="Packaged local model: qwen2.5-1.5b or qwen2.5-0.5b.")
+    path: Path | None = Field(default=None, description="A GGUF file (or its folder, with gguf_file) instead.")
+    gguf_file: str | None = Field(default=None, description="GGUF file inside `path` when `path` is a folder.")
+    threads: int = Field(default=1, ge=1, description="Generation threads (one per model is fastest on 2 cores).")
+    batch_threads: int = Field(default=1, ge=1, description="Prompt-processing threads.")
+    context: int = Field(default=4096, ge=512, description="Context window in tokens.")
     temperature: float = 0.0
     max_tokens: int = 512
-    timeout_s: float = 30.0
+    timeout_s: float = Field(default=60.0, description="Longest generation (and, for openai, request) time.")
+    uses: LLMUses = LLMUses()
+    label_sample: int = Field(default=200, ge=0, description="Texts per task the nightly run has the LLM label.")
+    night_budget_minutes: float = Field(
+        default=360.0, ge=0, description="LLM work a nightly run may do (labels, then summaries); the rest waits."
+    )
 
 
 class IngestSettings(BaseModel):

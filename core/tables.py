@@ -357,3 +357,25 @@ class TopicRow(Base):
     size: Mapped[int] = mapped_column(Integer)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- after-contact summaries (issue 12) ----------------------------------------------------------------------------
+
+
+class SummaryRow(Base):
+    """One after-contact summary per conversation, from the LLM or extractive; replaced when the turns change."""
+
+    __tablename__ = "summaries"
+
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    issue: Mapped[str] = mapped_column(Text)
+    actions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    outcome: Mapped[str] = mapped_column(Text)
+    follow_ups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    text: Mapped[str] = mapped_column(Text)  # every field in one, for search (JSON keeps Chinese escaped)
+    source: Mapped[str] = mapped_column(String(16), index=True)  # llm | extractive
+    model: Mapped[str] = mapped_column(String(128))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # of the turns it summarises
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

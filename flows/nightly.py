@@ -1,4 +1,5 @@
-"""The nightly micro-circulation: ingest new files -> classify -> Andon -> trend report and loss-reason digest.
+"""The nightly micro-circulation: ingest new files -> classify -> summaries -> Andon -> trend report and loss-reason
+digest.
 
 Each step is a sub-flow usable on its own (`cxloop flows run andon`); each flow takes an optional `Settings` so a
 deployment (which passes no parameters) builds them from the worker's environment.
@@ -37,6 +38,7 @@ class NightlyReport(BaseModel):
     now: datetime
     ingested: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Counts per inbox folder.")
     classified: int = 0
+    summaries: dict[str, Any] = Field(default_factory=dict, description="LLM and extractive summaries written.")
     alerts_opened: int = 0
     alerts_updated: int = 0
     reports: dict[str, str] = Field(default_factory=dict, description="What was written, by kind.")
@@ -167,6 +169,7 @@ def _ingest_inbox(settings: Settings, inbox: Path) -> dict[str, dict[str, Any]]:
 def nightly(settings: Settings | None = None, now: datetime | None = None, inbox: Path | None = None) -> NightlyReport:
     """Ingest the inbox, classify what is new, run the Andon check, write the report and the digest."""
     from flows.classify import classify_flow
+    from flows.summaries import summaries_flow
 
     settings = _ready(settings)
     result = NightlyReport(now=_now(now))
@@ -181,6 +184,8 @@ def nightly(settings: Settings | None = None, now: datetime | None = None, inbox
     if inbox is not None:
         result.ingested = step("ingest", lambda: _ingest_inbox(settings, inbox))
     result.classified = step("classify", lambda: classify_flow(settings)).classified
+    summaries = step("summaries", lambda: summaries_flow(settings))
+    result.summaries = summaries.model_dump() | {"llm_seconds_per_conversation": summaries.llm_seconds_per_conversation}
     run: AndonRun = step("andon", lambda: andon(settings, result.now))
     result.alerts_opened, result.alerts_updated = len(run.opened), len(run.updated)
     result.reports = step("reports", lambda: reports(settings, result.now))

@@ -77,7 +77,7 @@ def write_trend_report(settings: Settings, now: datetime) -> dict[str, str]:
 
     end = period_end(now, settings.flows.timezone)
     embedder = load_insight_embedder(settings)
-    chat = load_chat_model(settings)
+    chat = load_chat_model(settings) if settings.llm.uses.topics else None
     engine = engine_for(settings)
     try:
         with transaction(session_factory(engine)) as session:  # topic ids are upserted: commit with the report

@@ -337,7 +337,7 @@ def assistant_for(runtime: Runtime, *, use_llm: bool = True) -> Assistant:
             runtime.sessions,
             runtime.knowledge_index(),
             runtime.embedder(),
-            chat_model=runtime.chat_model() if use_llm else None,
+            chat_model=runtime.chat_model() if use_llm and runtime.settings.llm.uses.assist else None,
             query_threads=runtime.threads.queries,
         )
 

