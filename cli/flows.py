@@ -16,7 +16,7 @@ app = typer.Typer(help="Run the nightly flows now, or serve them on their schedu
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default ./data).")]
 NAMES = {
-    "nightly": "ingest the inbox -> classify -> Andon check -> trend report + loss-reason digest",
+    "nightly": "ingest the inbox -> classify -> summaries -> Andon check -> trend report + loss-reason digest",
     "andon": "open Andon alerts and work orders for repeated complaints",
     "reports": "write the trend report and the loss-reason digest",
 }
