@@ -16,7 +16,9 @@ app = typer.Typer(help="Run the nightly flows now, or serve them on their schedu
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default ./data).")]
 NAMES = {
-    "nightly": "ingest the inbox -> classify -> summaries -> Andon check -> trend report + loss-reason digest",
+    "nightly": "ingest the inbox -> LLM labels -> classify -> summaries -> Andon -> trend report + loss digest",
+    "labels": "the LLM labels a sample of new conversations; the fast heads are retrained on its labels",
+    "summaries": "after-contact summaries of new or changed conversations (LLM within the budget, else extractive)",
     "andon": "open Andon alerts and work orders for repeated complaints",
     "reports": "write the trend report and the loss-reason digest",
 }
@@ -41,7 +43,7 @@ def list_flows() -> None:
 
 @app.command()
 def run(
-    name: Annotated[str, typer.Argument(help="nightly, andon or reports (see `cxloop flows list`).")],
+    name: Annotated[str, typer.Argument(help="nightly, labels, summaries, andon or reports (`cxloop flows list`).")],
     data_dir: DataDir = None,
     now: Annotated[
         str | None, typer.Option(help="Run as of this time (ISO), e.g. to replay a past night. Default: now.")
@@ -65,6 +67,14 @@ def run(
         if name == "nightly":
             report = nf.nightly(settings, as_of, inbox)
             typer.echo(report.model_dump_json(indent=2))
+        elif name == "labels":
+            from flows.labels import labels_flow
+
+            typer.echo(labels_flow(settings).model_dump_json(indent=2))
+        elif name == "summaries":
+            from flows.summaries import summaries_flow
+
+            typer.echo(summaries_flow(settings).model_dump_json(indent=2))
         elif name == "andon":
             run = nf.andon(settings, as_of)
             typer.echo(f"{len(run.opened)} alert(s) opened, {len(run.updated)} updated ({run.events} complaints)")

@@ -379,3 +379,20 @@ class SummaryRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))  # of the turns it summarises
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LLMLabelRow(Base):
+    """A label the LLM gave one text for one task: the training data of the distilled heads, kept across nights."""
+
+    __tablename__ = "llm_labels"
+    __table_args__ = (UniqueConstraint("task", "text_sha256", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task: Mapped[str] = mapped_column(String(64), index=True)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)  # as stored: masked
+    label: Mapped[str] = mapped_column(String(64))
+    confidence: Mapped[float] = mapped_column(Float)
+    model: Mapped[str] = mapped_column(String(128))
+    version: Mapped[str] = mapped_column(String(64))  # the taxonomy and prompt the label answers to
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -186,6 +186,7 @@ def nightly_stage(settings: Settings) -> dict[str, Any]:
     # a night's LLM budget is hours; the demo gives it minutes: the first conversations get LLM summaries, the
     # rest extractive ones that the next `cxloop flows run nightly` upgrades
     settings.llm.night_budget_minutes = min(settings.llm.night_budget_minutes, DEMO_LLM_MINUTES)
+    settings.llm.label_sample = min(settings.llm.label_sample, DEMO_LABEL_SAMPLE)
     report = nightly(settings, corpus_now(settings))
     with session_factory(engine_for(settings))() as session:
         alerts = [a.model_dump(mode="json") for a in list_alerts(session, live=True)]
@@ -193,7 +194,8 @@ def nightly_stage(settings: Settings) -> dict[str, Any]:
 
 
 Report = Callable[[str, Any], None]
-DEMO_LLM_MINUTES = 3.0
+DEMO_LLM_MINUTES = 5.0
+DEMO_LABEL_SAMPLE = 60  # texts per task: ~2 of the demo's LLM minutes; the heads are retrained on them
 
 STAGES = (
     ("database", "Create or upgrade the database"),
@@ -208,7 +210,7 @@ STAGES = (
     ("classify", "Classify intent, sentiment, outcome, loss reasons, product + issue"),
     ("docs", "Index product documents (first run ~1-2 min: every chunk is embedded)"),
     ("assist", "Ask the assistant (answers with citations, or abstains)"),
-    ("nightly", "Nightly: summaries (LLM ~3 min), Andon alerts + work orders, trend report, loss-reason digest"),
+    ("nightly", "Nightly: LLM labels + summaries (~5 min), Andon + work orders, trend report, loss digest"),
 )
 
 

@@ -1,5 +1,5 @@
-"""The nightly micro-circulation: ingest new files -> classify -> summaries -> Andon -> trend report and loss-reason
-digest.
+"""The nightly micro-circulation: ingest new files -> LLM labels (heads retrained) -> classify -> summaries -> Andon
+-> trend report and loss-reason digest.
 
 Each step is a sub-flow usable on its own (`cxloop flows run andon`); each flow takes an optional `Settings` so a
 deployment (which passes no parameters) builds them from the worker's environment.
@@ -38,6 +38,7 @@ class NightlyReport(BaseModel):
     now: datetime
     ingested: dict[str, dict[str, Any]] = Field(default_factory=dict, description="Counts per inbox folder.")
     classified: int = 0
+    labels: dict[str, Any] = Field(default_factory=dict, description="LLM labels per task, heads retrained.")
     summaries: dict[str, Any] = Field(default_factory=dict, description="LLM and extractive summaries written.")
     alerts_opened: int = 0
     alerts_updated: int = 0
@@ -75,14 +76,19 @@ def _ready(settings: Settings | None) -> Settings:
 
 @task(retries=2, retry_delay_seconds=2, retry_condition_fn=transient, cache_policy=NO_CACHE, name="andon-check")
 def andon_check(settings: Settings, now: datetime) -> AndonRun:
+    from core.ml.chat import load_chat_model
     from insights.andon.alerts import check
+    from insights.andon.brief import chat_brief
     from insights.classify.build import load_insight_embedder
 
     embedder = load_insight_embedder(settings)
+    chat = load_chat_model(settings) if settings.llm.uses.work_orders else None
     engine = engine_for(settings)
     try:
         with transaction(session_factory(engine)) as session:
-            return check(session, settings.andon, now=now, embed=embedder.embed)
+            return check(
+                session, settings.andon, now=now, embed=embedder.embed, brief=chat_brief(chat) if chat else None
+            )
     finally:
         engine.dispose()
 
@@ -169,6 +175,7 @@ def _ingest_inbox(settings: Settings, inbox: Path) -> dict[str, dict[str, Any]]:
 def nightly(settings: Settings | None = None, now: datetime | None = None, inbox: Path | None = None) -> NightlyReport:
     """Ingest the inbox, classify what is new, run the Andon check, write the report and the digest."""
     from flows.classify import classify_flow
+    from flows.labels import labels_flow
     from flows.summaries import summaries_flow
 
     settings = _ready(settings)
@@ -183,8 +190,11 @@ def nightly(settings: Settings | None = None, now: datetime | None = None, inbox
 
     if inbox is not None:
         result.ingested = step("ingest", lambda: _ingest_inbox(settings, inbox))
+    budget = settings.llm.night_budget_minutes * 60
+    labels = step("labels", lambda: labels_flow(settings, budget))
+    result.labels = labels.model_dump() | {"llm_seconds_per_text": labels.llm_seconds_per_text}
     result.classified = step("classify", lambda: classify_flow(settings)).classified
-    summaries = step("summaries", lambda: summaries_flow(settings))
+    summaries = step("summaries", lambda: summaries_flow(settings, max(0.0, budget - labels.llm_seconds)))
     result.summaries = summaries.model_dump() | {"llm_seconds_per_conversation": summaries.llm_seconds_per_conversation}
     run: AndonRun = step("andon", lambda: andon(settings, result.now))
     result.alerts_opened, result.alerts_updated = len(run.opened), len(run.updated)

@@ -109,11 +109,13 @@ def check(
     *,
     now: datetime | None = None,
     embed: Callable[[list[str]], Any] | None = None,
+    brief: Callable[[Burst], str | None] | None = None,
 ) -> AndonRun:
     """Apply the rule to the last `lookback_days` of complaints; open new alerts, add evidence to live ones.
 
     With `embed` (the insights embedder), each (product, issue) is split into specific problems first
     (`insights.andon.rule.assign_problems`); without it the issue label alone decides what is "the same".
+    With `brief` (`insights.andon.brief.chat_brief`), a new alert's work orders open with the LLM's two sentences.
     """
     now = now or datetime.now(UTC)
     events = complaint_events(
@@ -128,7 +130,7 @@ def check(
     for burst in bursts:
         live = _live_alert(session, burst)
         if live is None:
-            row = _open(session, burst, config, now)
+            row = _open(session, burst, config, now, brief(burst) if brief is not None else None)
             session.flush()
             run.opened.append(view(row))
         elif _merge(live, burst):
@@ -173,7 +175,7 @@ def _evidence(events: list[ComplaintEvent]) -> list[dict[str, str]]:
     ]
 
 
-def _open(session: Session, burst: Burst, config: AndonSettings, now: datetime) -> AndonAlertRow:
+def _open(session: Session, burst: Burst, config: AndonSettings, now: datetime, brief: str | None) -> AndonAlertRow:
     row = AndonAlertRow(
         id=str(uuid.uuid4()),
         product=burst.product,
@@ -189,16 +191,16 @@ def _open(session: Session, burst: Burst, config: AndonSettings, now: datetime) 
     )
     row.work_orders = [
         WorkOrderRow(id=str(uuid.uuid4()), kind=kind, assignee=assignee, title=title, body=body, status="open")
-        for kind, assignee, title, body in _work_orders(burst, config)
+        for kind, assignee, title, body in _work_orders(burst, config, brief)
     ]
     session.add(row)
     return row
 
 
-def _work_orders(burst: Burst, config: AndonSettings) -> list[tuple[str, str, str, str]]:
+def _work_orders(burst: Burst, config: AndonSettings, brief: str | None = None) -> list[tuple[str, str, str, str]]:
     what = f"{burst.product} / {burst.issue}"
     problem = f' ("{burst.problem}")' if burst.problem else ""
-    facts = (
+    facts = (f"{brief} " if brief else "") + (
         f"{len(burst.customers)} distinct customers reported {burst.issue}{problem} on {burst.product} between "
         f"{burst.first_seen:%Y-%m-%d} and {burst.last_seen:%Y-%m-%d} "
         f"({len(burst.events)} contacts: {', '.join(sorted({e.channel for e in burst.events}))}). "

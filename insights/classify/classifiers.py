@@ -66,7 +66,8 @@ class CachingEmbedder:
 
 
 class HeadClassifier:
-    """A hybrid head over the configured embedder; `trained` tells a head fitted on your data from zero-shot."""
+    """A hybrid head over the configured embedder; `trained` tells a head fitted on labels from zero-shot, and
+    `distilled` one fitted on the LLM's labels from one fitted on yours."""
 
     def __init__(
         self,
@@ -77,6 +78,7 @@ class HeadClassifier:
         trained: bool,
         data_version: str,
         threshold: float | None = None,
+        distilled: bool = False,
     ) -> None:
         self.taxonomy = taxonomy
         self.head = head
@@ -85,7 +87,8 @@ class HeadClassifier:
         self.threshold = head.tuning.threshold if threshold is None else threshold
         embedder_name = embedder.name if embedder is not None else "tfidf"
         self.name = f"embedding-head/{embedder_name}"
-        mode = "trained" if trained else "zero-shot"
+        # provenance in every insight's model_version: your labels, the LLM's labels, or the taxonomy alone
+        mode = "distilled" if distilled else "trained" if trained else "zero-shot"
         self.version = f"{mode}:{taxonomy.version}:{data_version[:12]}"
         unknown = sorted(set(head.labels) - set(taxonomy.names))
         if unknown:

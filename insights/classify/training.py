@@ -85,7 +85,9 @@ def train_and_save(
     *,
     source: str = "",
     min_precision: float = 0.85,
+    provenance: str = "user",
 ) -> TrainReport:
+    """Fit and save the task's head; `provenance` is `user` (your labels, which always win) or `llm` (distilled)."""
     import joblib
 
     classifier = fit_head_classifier(taxonomy, texts, labels, embedder, min_precision=min_precision)
@@ -102,6 +104,7 @@ def train_and_save(
         "trained_at": datetime.now(UTC).isoformat(),
         "rows": len(texts),
         "source": source,
+        "provenance": provenance,
     }
     target = head_path(directory, taxonomy.task)
     tmp = target.with_suffix(".tmp")
@@ -144,7 +147,26 @@ def load_trained(
     if payload.get("taxonomy_version") != taxonomy.version:
         log.warning("the %s taxonomy changed since %s was trained; retrain to learn the edits", taxonomy.task, path)
     version = str(payload["version"]).split(":")[-1]
-    classifier = HeadClassifier(
-        taxonomy, payload["head"], embedder, trained=True, data_version=version, threshold=threshold
+    distilled = payload.get("provenance") == "llm"
+    return HeadClassifier(
+        taxonomy,
+        payload["head"],
+        embedder,
+        trained=True,
+        data_version=version,
+        threshold=threshold,
+        distilled=distilled,
     )
-    return classifier
+
+
+def head_provenance(directory: Path, task: str) -> str | None:
+    """`user`, `llm`, or None when the task has no saved head."""
+    path = head_path(directory, task)
+    if not path.exists():
+        return None
+    import joblib
+
+    try:
+        return str(joblib.load(path).get("provenance", "user"))
+    except Exception:  # unreadable: treat as absent (load_trained reports it)
+        return None

@@ -50,7 +50,9 @@ def test_nightly_over_an_inbox_is_idempotent(
     assert first.ingested["chats"]["conversations_stored"] == 2
     assert first.ingested["work_orders"]["conversations_stored"] == 3
     assert first.classified == 5
-    assert set(first.seconds) == {"ingest", "classify", "andon", "reports"}
+    assert set(first.seconds) == {"ingest", "labels", "classify", "summaries", "andon", "reports"}
+    assert first.summaries["extractive"] == 5 and first.summaries["llm"] == 0  # the test session runs no LLM
+    assert first.labels["labelled"] == 0
     assert first.alerts_opened == 1
     assert corpus_now(settings) == datetime(2026, 11, 11, tzinfo=ZoneInfo("Asia/Shanghai"))
     report = json.loads(Path(first.reports["trends_json"]).read_text())
@@ -60,3 +62,4 @@ def test_nightly_over_an_inbox_is_idempotent(
     again = nightly(settings, now, inbox)
     assert again.ingested["chats"]["files_unchanged"] == 1 and again.ingested["chats"]["rows_stored"] == 0
     assert again.classified == 0 and again.alerts_opened == 0 and again.alerts_updated == 0
+    assert again.summaries["considered"] == 0

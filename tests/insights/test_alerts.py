@@ -113,3 +113,28 @@ def test_work_order_status_and_filters(engine: Engine) -> None:
             alerts.set_work_order_status(s, orders[0].id, "maybe")
         with pytest.raises(InvalidInput):
             alerts.list_alerts(s, status="sleeping")
+
+
+def test_the_llm_brief_opens_the_work_orders_and_a_failing_model_changes_nothing(engine: Engine) -> None:
+    from insights.andon.brief import chat_brief
+    from insights.andon.rule import Burst
+
+    class Chat:
+        def __init__(self, answer: str | Exception) -> None:
+            self.answer = answer
+
+        def invoke(self, prompt: str) -> str:
+            if isinstance(self.answer, Exception):
+                raise self.answer
+            return self.answer
+
+    complaint(engine, "a", "k1", 1)
+    complaint(engine, "b", "k2", 1)
+    with transaction(session_factory(engine)) as s:
+        brief = chat_brief(Chat("Two kettles stopped heating; call 13812345678."))
+        run = alerts.check(s, AndonSettings(), now=NOW, brief=brief)
+        bodies = [o.body for o in alerts.list_work_orders(s)]
+    assert run.opened and all(b.startswith("Two kettles stopped heating") for b in bodies)
+    assert not any("13812345678" in b for b in bodies)  # masked like everything else
+    failing = chat_brief(Chat(RuntimeError("down")))
+    assert failing(Burst("kettle", "defect", [])) is None

@@ -21,7 +21,7 @@ def test_misconfigured_providers_say_what_is_missing(settings: Settings) -> None
         load_chat_model(settings)
     settings.llm.provider = "local"
     settings.llm.local_model = "qwen-9000"
-    with pytest.raises(ModelUnavailable, match="qwen2.5-1.5b"):
+    with pytest.raises(ModelUnavailable, match=r"qwen2\.5-1\.5b"):
         load_chat_model(settings)
     settings.llm.path = settings.data_dir / "missing.gguf"
     with pytest.raises(ModelUnavailable, match="does not exist"):
