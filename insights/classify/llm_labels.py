@@ -9,19 +9,18 @@ next. A taxonomy with more than `k` labels is narrowed per text to the shortlist
 from __future__ import annotations
 
 import re
-import string
 from collections.abc import Sequence
 from typing import Protocol
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from core.ml.llama import LETTERS  # the letters `choose` reads
 from insights.classify.classifiers import Classifier, Prediction, zero_shot_classifier
 from insights.classify.taxonomy import Label, Taxonomy
 
 PROMPT_VERSION = "c1"
 MAX_TEXT_CHARS = 600
 MAX_DESCRIPTION_CHARS = 160
-LETTERS = string.ascii_uppercase
 
 
 class ChoosingModel(Protocol):
