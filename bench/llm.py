@@ -8,15 +8,21 @@ b) Labels without training on the evaluation sets, side by side in one run: the 
    those two options only, and the zero-shot head (fitted on the full sentiment taxonomy) answers whichever of the
    two scores higher. Banking77's taxonomy is built from the 77 category names only (as `zero_shot_banking`), and the
    LLM sees the zero-shot head's top 8 of them per text.
+c) Summary quality: every fifth demo chat (13 conversations, zh and en), summarised by the LLM (as the nightly
+   summaries step does: `insights.summaries.write.llm_summary`) and by the extractive fallback, scored against
+   summaries written by hand (bench/data/summary_references.yaml, which says who wrote them): ROUGE-L F1 (Chinese by
+   character, English by word) on the issue, on the outcome and on the whole summary, and the cosine similarity of
+   the whole summary's embedding to the reference's (the insights embedder).
 
     python bench/llm.py            # the 1.5B, both thread counts (~30 min on 2 cores)
-    python bench/llm.py --quick    # the 0.5B, 1 thread, 10 + 10 texts per set (for the test suite)
+    python bench/llm.py --quick    # the 0.5B, 1 thread, 10 + 10 texts per set, 1 summary (for the test suite)
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -24,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 from pydantic import BaseModel, Field
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -33,6 +40,7 @@ from bench.insights import DiskCachedEmbedder, airline, banking77, chinese, samp
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE_DIR = Path("/tmp/llm/cache")
+REFERENCES = ROOT / "bench" / "data" / "summary_references.yaml"
 Rows = list[tuple[str, str]]
 LABEL_SAMPLE = 200  # settings.llm.label_sample: texts per task labelled each night
 NIGHTLY_TASKS = 3
@@ -229,6 +237,98 @@ def label_rows(model: Any, embedder: Any, n_train: int, n_test: int) -> tuple[li
     return rows, heads[1]
 
 
+# ---------------------------------------------------------------- c) summary quality
+
+
+def demo_conversations(ids: Sequence[str]) -> list[Any]:
+    """The demo chats with these ids as Conversations, their turns masked as ingest stores them."""
+    from core.records import Conversation, Turn
+    from ingest.masking import mask_text
+
+    rows: dict[str, list[dict[str, str]]] = {}
+    with (ROOT / "demo" / "chats" / "chats.csv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["conversation_id"] in ids:
+                rows.setdefault(r["conversation_id"], []).append(r)
+    out = []
+    for cid in ids:
+        first = rows[cid][0]
+        turns = [Turn(index=int(r["turn_index"]), speaker=r["speaker"], text=mask_text(r["text"])) for r in rows[cid]]
+        out.append(Conversation(id=cid, channel="chat", source_uri="demo/chats/chats.csv", source_sha256="-",
+                                language=first["language"], product=first["product"], turns=turns))  # fmt: skip
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """Chinese by character, anything else by lower-cased word: the units ROUGE-L counts."""
+    return re.findall(r"[\u4e00-\u9fff]|[a-z0-9]+(?:[.'][a-z0-9]+)*", text.lower())
+
+
+def rouge_l(candidate: str, reference: str) -> float:
+    from rapidfuzz.distance import LCSseq
+
+    cand, ref = tokens(candidate), tokens(reference)
+    if not cand or not ref:
+        return 0.0
+    lcs = LCSseq.similarity(cand, ref)
+    precision, recall = lcs / len(cand), lcs / len(ref)
+    return 0.0 if lcs == 0 else 2 * precision * recall / (precision + recall)
+
+
+def whole(summary: dict[str, Any]) -> str:
+    """A summary's fields as one text."""
+    return " ".join([summary["issue"], *summary["actions"], summary["outcome"], *summary["follow_ups"]])
+
+
+def mean_rouge(pairs: Sequence[tuple[str, str]]) -> float:
+    return round(float(np.mean([rouge_l(candidate, reference) for candidate, reference in pairs])), 4)
+
+
+def summary_rows(model: Any, model_name: str, embedder: Any, n: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    from insights.summaries.write import extractive_summary, llm_summary
+
+    refs: dict[str, dict[str, Any]] = yaml.safe_load(REFERENCES.read_text(encoding="utf-8"))
+    conversations = demo_conversations(list(refs)[:n])
+    written: dict[str, list[Any]] = {"extractive fallback": [], f"LLM {model_name}": []}
+    seconds: list[float] = []
+    failed = 0
+    for conversation in conversations:
+        written["extractive fallback"].append(extractive_summary(conversation))
+        t0 = time.perf_counter()
+        try:
+            written[f"LLM {model_name}"].append(llm_summary(model, conversation, model_name))
+        except ValueError:  # the answer did not fit the schema: the nightly step stores the extractive one instead
+            failed += 1
+            written[f"LLM {model_name}"].append(extractive_summary(conversation))
+        seconds.append(time.perf_counter() - t0)
+    rows = []
+    examples: dict[str, Any] = {}
+    reference = [refs[c.id] for c in conversations]
+    for name, summaries in written.items():
+        fields = [s.model_dump(include={"issue", "actions", "outcome", "follow_ups"}) for s in summaries]
+        vectors = embedder.embed([whole(f) for f in fields] + [whole(r) for r in reference])
+        a, b = vectors[: len(fields)], vectors[len(fields) :]
+        cosine = np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+        pairs = list(zip(fields, reference, strict=True))
+        rows.append({
+            "set": f"summaries vs hand-written: {name}",
+            "n_test": len(fields),
+            "rougeL_issue": mean_rouge([(f["issue"], r["issue"]) for f, r in pairs]),
+            "rougeL_outcome": mean_rouge([(f["outcome"], r["outcome"]) for f, r in pairs]),
+            "rougeL_whole": mean_rouge([(whole(f), whole(r)) for f, r in pairs]),
+            "cosine_whole": round(float(np.mean(cosine)), 4),
+        })  # fmt: skip
+        examples[name] = {c.id: f for c, f in zip(conversations[:3], fields, strict=False)}
+        print(f"  {rows[-1]}", flush=True)
+    extra = {
+        "references": f"{REFERENCES.relative_to(ROOT)} (hand-written; see its header)",
+        "llm_s_per_summary": round(float(np.mean(seconds)), 2),
+        "llm_answers_rejected": failed,
+        "examples": examples,
+    }
+    return rows, extra
+
+
 def head_throughput(head: Any, raw_embedder: Any, texts: Sequence[str]) -> dict[str, Any]:
     head.embedder = raw_embedder  # no disk cache: every text embedded
     t0 = time.perf_counter()
@@ -256,7 +356,7 @@ def main() -> None:
 
     t_start = time.perf_counter()
     chats = demo_chats()
-    speeds = [speed(m, t, chats, 2) for m, t in configs]
+    speeds = [speed(m, t, chats, 1 if quick else 2) for m, t in configs]
 
     rows: list[dict[str, Any]] = []
     extra: dict[str, Any] = {"quick": quick, "label_model": label_model, "label_threads": label_threads,
@@ -271,6 +371,9 @@ def main() -> None:
         n_tp = 200 if quick else 1000
         extra["head_throughput"] = head_throughput(head, raw, sample(waimai_train, n_tp, seed=99))
         extra["embedder"] = raw.name
+        n_sum = 1 if quick else len(yaml.safe_load(REFERENCES.read_text(encoding="utf-8")))
+        sum_rows, sum_extra = summary_rows(chat_model(label_model, label_threads), label_model, raw, n_sum)
+        extra["summaries"] = sum_rows
     else:
         print(f"skipping labels: {SHARED} not found")
 
@@ -278,7 +381,7 @@ def main() -> None:
     # scaled to one thread by the prompt-speed ratio (labelling is prompt processing, max one generated token)
     by = {(s["model"], s["threads"]): s for s in speeds}
     one = by.get((label_model, 1))
-    label_s = float(np.mean([r["llm_s_per_text"] for r in rows])) if rows else float("nan")
+    label_s = float(np.mean([r["llm_s_per_text"] for r in rows if "llm_s_per_text" in r])) if rows else float("nan")
     if one is not None and (label_model, label_threads) in by:
         label_s *= by[(label_model, label_threads)]["prompt_tok_per_s"] / one["prompt_tok_per_s"]
     summary_s = one["s_per_conversation"] if one else float("nan")
@@ -297,6 +400,9 @@ def main() -> None:
         f"No training on the evaluation sets: zero-shot head vs {label_model} labels vs head distilled from "
         f"{label_model} labels of {n_train} train texts (accuracy on {n_test} test texts)"
     )
+    if "summaries" in extra:
+        report("llm-summaries" + ("-quick" if quick else ""), "After-contact summaries against hand-written ones",
+               extra["summaries"], sum_extra)  # fmt: skip
     report("llm" + ("-quick" if quick else ""), title, rows or speed_rows, extra)
     if "head_throughput" in extra:
         print(f"distilled head: {extra['head_throughput']['conversations_per_s']} texts/s over "

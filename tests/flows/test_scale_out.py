@@ -41,8 +41,11 @@ def _env(home: Path, api_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def _stop(proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
-    """SIGINT (a clean shutdown, as Ctrl-C), then terminate, then kill; the process group holds its children."""
+def _stop(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    """SIGINT (a clean shutdown, as Ctrl-C), then terminate, then kill; the process group holds its children.
+
+    A worker that is still polling can sit out SIGINT for minutes (a 123 s teardown once); SIGTERM ends it.
+    """
     if proc.poll() is not None:
         return
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
