@@ -474,8 +474,12 @@ def main() -> None:
     parser.add_argument("--airline-only", action="store_true", help="part 1 only: Andon quality on airline tweets")
     parser.add_argument("--scale-only", action="store_true", help="part 2 only: nightly flow time and memory")
     parser.add_argument("--keep", type=Path, default=None, help="keep inbox, data folder and logs under this folder")
-    parser.add_argument("--llm-minutes", type=float, default=None,
-                        help="run the local LLM's nightly steps with this budget in minutes (default: LLM off)")
+    parser.add_argument(
+        "--llm-minutes",
+        type=float,
+        default=None,
+        help="run the local LLM's nightly steps with this budget in minutes (default: LLM off)",
+    )
     parser.add_argument("--child", nargs=3, metavar=("DATA", "INBOX", "NOW"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
