@@ -7,7 +7,10 @@ b) Labels without training on the evaluation sets, side by side in one run: the 
    (no gold labels anywhere in it). Pos-vs-neg sets force the choice between negative and positive: the LLM gets
    those two options only, and the zero-shot head (fitted on the full sentiment taxonomy) answers whichever of the
    two scores higher. Banking77's taxonomy is built from the 77 category names only (as `zero_shot_banking`), and the
-   LLM sees the zero-shot head's top 8 of them per text.
+   LLM sees the zero-shot head's top 8 of them per text. Each LLM column comes raw and calibrated (the letter
+   probabilities divided by the model's answer to content-free texts, `LLMLabeler.calibrated`; the default
+   `llm.calibrate_labels`), both from the same forward passes; `train_*` scores the LLM's labels of the train sample
+   against its gold labels, which is where the default is chosen (never on the test split).
 c) Summary quality: every fifth demo chat (13 conversations, zh and en), summarised by the LLM (as the nightly
    summaries step does: `insights.summaries.write.llm_summary`) and by the extractive fallback, scored against
    summaries written by hand (bench/data/summary_references.yaml, which says who wrote them): ROUGE-L F1 (Chinese by
@@ -122,39 +125,49 @@ def evaluate(
     name: str,
     taxonomy: Any,
     labeler: Any,
-    train_texts: Sequence[str],
+    train: Rows,
     test: Rows,
     zero_shot: Callable[[Sequence[str]], list[str]],
     embedder: Any,
 ) -> tuple[dict[str, Any], Any]:
+    """One set: raw and calibrated LLM labels come from the same forward passes (calibration re-weights them).
+
+    The train split's gold labels never reach the heads; they only score the LLM's train labels (`train_*`), which is
+    where the calibration default is chosen (never on the test split)."""
     from insights.classify.classifiers import fit_head_classifier
 
     texts, truth = [t for t, _ in test], [y for _, y in test]
+    train_texts, train_truth = [t for t, _ in train], [y for _, y in train]
     zs = zero_shot(texts)
     t0 = time.perf_counter()
     direct = labeler.label(texts)
     test_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    train_labels = labeler.label(list(train_texts))
+    train_labels = labeler.label(train_texts)
     train_s = time.perf_counter() - t0
-    head = fit_head_classifier(taxonomy, list(train_texts), [p.label for p in train_labels], embedder)
-    distilled = [p.best for p in head.classify(texts)]
+    direct_cal, train_cal = labeler.calibrated(direct), labeler.calibrated(train_labels)
+    head = fit_head_classifier(taxonomy, train_texts, [p.label for p in train_labels], embedder)
+    head_cal = fit_head_classifier(taxonomy, train_texts, [p.label for p in train_cal], embedder)
 
-    def acc(pred: Sequence[str]) -> float:
-        return round(float(np.mean([p == y for p, y in zip(pred, truth, strict=True)])), 4)
+    def acc(pred: Sequence[str], gold: Sequence[str] = truth) -> float:
+        return round(float(np.mean([p == y for p, y in zip(pred, gold, strict=True)])), 4)
 
     row = {
         "set": name,
         "n_test": len(test),
         "zero_shot_acc": acc(zs),
         "llm_direct_acc": acc([p.label for p in direct]),
-        "distilled_acc": acc(distilled),
+        "llm_calibrated_acc": acc([p.label for p in direct_cal]),
+        "distilled_acc": acc([p.best for p in head.classify(texts)]),
+        "distilled_calibrated_acc": acc([p.best for p in head_cal.classify(texts)]),
         "train_labelled": len(train_texts),
+        "train_llm_acc": acc([p.label for p in train_labels], train_truth),
+        "train_llm_calibrated_acc": acc([p.label for p in train_cal], train_truth),
         "llm_s_per_text": round((test_s + train_s) / (len(texts) + len(train_texts)), 3),
         "shortlist_recall": float("nan"),  # gold label among the LLM's options (narrowed taxonomies only)
     }
     print(f"  {row}", flush=True)
-    return row, head
+    return row, head_cal
 
 
 def label_rows(model: Any, embedder: Any, n_train: int, n_test: int) -> tuple[list[dict[str, Any]], Any]:
@@ -184,7 +197,7 @@ def label_rows(model: Any, embedder: Any, n_train: int, n_test: int) -> tuple[li
             name,
             pos_neg,
             LLMLabeler(model, pos_neg),
-            [t for t, _ in sample(train, n_train)],
+            sample(train, n_train),
             sample(test, n_test),
             zs_pos_neg,
             embedder,
@@ -193,7 +206,7 @@ def label_rows(model: Any, embedder: Any, n_train: int, n_test: int) -> tuple[li
         heads.append(head)
 
     air_train, air_test = airline()
-    two_train = [t for t, s, _ in air_train if s != "neutral"]
+    two_train = [(t, s) for t, s, _ in air_train if s != "neutral"]
     two_test = [(t, s) for t, s, _ in air_test if s != "neutral"]
     row, _ = evaluate(
         "airline pos/neg (en)",
@@ -209,7 +222,7 @@ def label_rows(model: Any, embedder: Any, n_train: int, n_test: int) -> tuple[li
         "airline 3-way (en)",
         sentiment,
         LLMLabeler(model, sentiment),
-        [t for t, _, _ in sample(air_train, n_train)],
+        [(t, s) for t, s, _ in sample(air_train, n_train)],
         sample([(t, s) for t, s, _ in air_test], n_test),
         zs_three,
         embedder,
@@ -227,7 +240,7 @@ def label_rows(model: Any, embedder: Any, n_train: int, n_test: int) -> tuple[li
         "Banking77 intent, names only (77; LLM sees top 8)",
         intents,
         labeler,
-        [t for t, _ in sample(b_train, n_train)],
+        sample(b_train, n_train),
         b_test,
         lambda texts: [p.best for p in zs_banking.classify(texts)],
         embedder,

@@ -80,6 +80,9 @@ class LLMSettings(BaseModel):
     timeout_s: float = Field(default=60.0, description="Longest generation (and, for openai, request) time.")
     uses: LLMUses = LLMUses()
     label_sample: int = Field(default=200, ge=0, description="Texts per task the nightly run has the LLM label.")
+    calibrate_labels: bool = Field(
+        default=True, description="Divide LLM label probabilities by the model's bias on content-free texts."
+    )
     night_budget_minutes: float = Field(
         default=360.0, ge=0, description="LLM work a nightly run may do (labels, then summaries); the rest waits."
     )

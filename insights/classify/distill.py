@@ -102,7 +102,12 @@ def distill(
             result.skipped = "you trained this head: your labels win"
             continue
         taxonomy = taxonomies[task]
-        labeler = LLMLabeler(chat_model, taxonomy, shortlist=zero_shot_classifier(taxonomy, embedder))
+        labeler = LLMLabeler(
+            chat_model,
+            taxonomy,
+            shortlist=zero_shot_classifier(taxonomy, embedder),
+            calibrate=settings.llm.calibrate_labels,
+        )
         todo = _unlabelled(sessions, task, labeler.version, conversations, sample)
         for start in range(0, len(todo), BATCH):
             if time.perf_counter() - started >= budget_s:

@@ -4,6 +4,11 @@ One forward pass per text (`choose`: no generated text, so no parsing and no inv
 lists the options and the text comes last, so llama.cpp reuses the processed prompt prefix from one text to the
 next. A taxonomy with more than `k` labels is narrowed per text to the shortlist classifier's `k` best labels
 (then the prefix differs per text); the fallback is an option whenever the taxonomy lists it.
+
+Calibration (`calibrate=True`, "calibrate before use", Zhao et al. 2021): a small model prefers some letters whatever
+the text says. Its letter probabilities for a few content-free texts (`CONTENT_FREE`) estimate that bias once per
+option set; each text's probabilities are divided by it and renormalised. Only for a fixed option set (a narrowed
+taxonomy's options change per text, and a prior per text would triple the cost).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from insights.classify.classifiers import Classifier, Prediction, zero_shot_clas
 from insights.classify.taxonomy import Label, Taxonomy
 
 PROMPT_VERSION = "c1"
+CONTENT_FREE = ("N/A", "", "[MASK]")  # texts that say nothing: what the model answers to them is its bias
 MAX_TEXT_CHARS = 600
 MAX_DESCRIPTION_CHARS = 160
 
@@ -54,7 +60,13 @@ class LLMLabeler:
     """Labels texts with a chat model's `choose`; `classify` is `label`, so it is a `Classifier` too."""
 
     def __init__(
-        self, chat_model: ChoosingModel, taxonomy: Taxonomy, *, shortlist: Classifier | None = None, k: int = 8
+        self,
+        chat_model: ChoosingModel,
+        taxonomy: Taxonomy,
+        *,
+        shortlist: Classifier | None = None,
+        k: int = 8,
+        calibrate: bool = False,
     ) -> None:
         if not 2 <= k < len(LETTERS):
             raise ValueError(f"k must be 2 to {len(LETTERS) - 1}, not {k}")
@@ -67,10 +79,13 @@ class LLMLabeler:
             or type(chat_model).__name__
         )
         self.name = f"llm-labels/{model_name}"[:128]
-        narrowing = f":k{k}" if self._candidates_count() > k else ""
-        self.version = f"{taxonomy.version}:{PROMPT_VERSION}{narrowing}"
+        self.narrowed = self._candidates_count() > k
+        self.calibrate = calibrate and not self.narrowed
+        suffix = f":k{k}" if self.narrowed else ":cal" if self.calibrate else ""
+        self.version = f"{taxonomy.version}:{PROMPT_VERSION}{suffix}"
+        self._priors: dict[tuple[str, ...], list[float]] = {}
         self._fallback = taxonomy.get(taxonomy.fallback)  # an option only when the taxonomy lists it
-        if self._candidates_count() > k and shortlist is None:
+        if self.narrowed and shortlist is None:
             shortlist = zero_shot_classifier(taxonomy, None)  # TF-IDF over descriptions and examples
         self.shortlist = shortlist
 
@@ -93,15 +108,45 @@ class LLMLabeler:
             out.append([label for label in candidates if label.name in top] + tail)
         return out
 
-    def label(self, texts: Sequence[str]) -> list[Prediction]:
-        out: list[Prediction] = []
-        for text, options in zip(texts, self.options(texts), strict=True):
-            messages = [SystemMessage(system_prompt(self.taxonomy.task, options)), HumanMessage(user_prompt(text))]
-            probs = self.chat_model.choose(messages, len(options))
-            scores = {label.name: round(float(p), 4) for label, p in zip(options, probs, strict=True)}
-            best = max(scores, key=lambda name: scores[name])
-            out.append(Prediction(best, scores[best], best, scores, self.name, self.version))
+    def _choose(self, options: Sequence[Label], text: str) -> list[float]:
+        messages = [SystemMessage(system_prompt(self.taxonomy.task, options)), HumanMessage(user_prompt(text))]
+        return self.chat_model.choose(messages, len(options))
+
+    def prior(self, options: Sequence[Label]) -> list[float]:
+        """The model's mean letter probabilities over content-free texts for these options (computed once)."""
+        key = tuple(label.name for label in options)
+        if key not in self._priors:
+            probs = [self._choose(options, text) for text in CONTENT_FREE]
+            self._priors[key] = [float(sum(column)) / len(probs) for column in zip(*probs, strict=True)]
+        return self._priors[key]
+
+    def _prediction(self, options: Sequence[Label], probs: Sequence[float], version: str) -> Prediction:
+        scores = {label.name: round(float(p), 4) for label, p in zip(options, probs, strict=True)}
+        best = max(scores, key=lambda name: scores[name])
+        return Prediction(best, scores[best], best, scores, self.name, version)
+
+    def calibrated(self, predictions: Sequence[Prediction]) -> list[Prediction]:
+        """Predictions of this labeler divided by the options' content-free prior (a narrowed set: as they are)."""
+        if self.narrowed:
+            return list(predictions)
+        out = []
+        for p in predictions:
+            options = [self.taxonomy.get(name) for name in p.scores]
+            labels = [label for label in options if label is not None]
+            weighted = [
+                p.scores[label.name] / max(q, 1e-6) for label, q in zip(labels, self.prior(labels), strict=True)
+            ]
+            total = sum(weighted) or 1.0
+            version = self.version if self.version.endswith(":cal") else f"{self.version}:cal"
+            out.append(self._prediction(labels, [w / total for w in weighted], version))
         return out
+
+    def label(self, texts: Sequence[str]) -> list[Prediction]:
+        out = [
+            self._prediction(options, self._choose(options, text), self.version)
+            for text, options in zip(texts, self.options(texts), strict=True)
+        ]
+        return self.calibrated(out) if self.calibrate else out
 
     def classify(self, texts: Sequence[str]) -> list[Prediction]:
         return self.label(texts)

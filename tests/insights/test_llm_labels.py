@@ -9,7 +9,7 @@ import pytest
 from langchain_core.messages import BaseMessage
 
 from insights.classify.classifiers import Prediction
-from insights.classify.llm_labels import MAX_TEXT_CHARS, LLMLabeler
+from insights.classify.llm_labels import CONTENT_FREE, MAX_TEXT_CHARS, LLMLabeler
 from insights.classify.taxonomy import Label, Taxonomy, load_taxonomy, taxonomy_from_labels
 
 
@@ -108,13 +108,60 @@ def test_without_a_shortlist_a_large_taxonomy_is_narrowed_by_tfidf() -> None:
     assert [len(o) for o in labeler.options(["about topic number 3", "number 8"])] == [3, 3]
 
 
+class BiasedChooser(FixedChooser):
+    """Prefers option A by `bias` on content-free texts; on real texts returns `probs`."""
+
+    def __init__(self, probs: Sequence[float], prior: Sequence[float]) -> None:
+        super().__init__(probs)
+        self.prior_probs = list(prior)
+
+    def choose(self, messages: Sequence[BaseMessage], options: int) -> list[float]:
+        text = str(messages[-1].content)
+        if any(f"Text: {cf}\n" in text for cf in CONTENT_FREE):
+            self.calls.append((list(messages), options))
+            return self.prior_probs[:options]
+        return super().choose(messages, options)
+
+
+def test_calibration_divides_by_the_content_free_prior_once_per_option_set() -> None:
+    taxonomy = taxonomy_from_labels("bench", ["accepted", "refused"])
+    model = BiasedChooser([0.6, 0.4], prior=[0.8, 0.2])
+    labeler = LLMLabeler(model, taxonomy, calibrate=True)
+    first, second = labeler.label(["one", "two"])
+    assert second.scores == first.scores
+    # 0.6/0.8 = 0.75 against 0.4/0.2 = 2.0: refused, with 2.0/2.75
+    assert (first.label, first.confidence) == ("refused", round(2.0 / 2.75, 4))
+    assert first.scores == {"accepted": round(0.75 / 2.75, 4), "refused": round(2.0 / 2.75, 4)}
+    assert len(model.calls) == 2 + len(CONTENT_FREE)  # the prior is asked for once
+    assert labeler.version.endswith(":cal") and first.version == labeler.version
+
+
+def test_calibrated_turns_raw_predictions_into_the_calibrated_ones() -> None:
+    taxonomy = taxonomy_from_labels("bench", ["accepted", "refused"])
+    model = BiasedChooser([0.6, 0.4], prior=[0.8, 0.2])
+    raw_labeler = LLMLabeler(model, taxonomy)
+    (raw,) = raw_labeler.label(["one"])
+    assert raw.label == "accepted" and not raw_labeler.version.endswith(":cal")
+    (cal,) = raw_labeler.calibrated([raw])
+    assert cal.label == "refused" and cal.version == f"{raw_labeler.version}:cal"
+
+
+def test_a_narrowed_taxonomy_is_never_calibrated() -> None:
+    taxonomy = _many(10)
+    model = BiasedChooser([0.1, 0.2, 0.7], prior=[0.9, 0.05, 0.05])
+    labeler = LLMLabeler(model, taxonomy, shortlist=FixedShortlist(taxonomy, {"topic_5": 0.9}), k=2, calibrate=True)
+    (p,) = labeler.label(["a"])
+    assert not labeler.calibrate and labeler.version.endswith(":k2") and p.confidence == 0.7
+    assert len(model.calls) == 1
+
+
 @pytest.mark.integration
 def test_the_packaged_small_model_gives_valid_sentiment_labels(model_cache: Path) -> None:
     from core.ml.llama import LlamaChatModel
 
     sentiment = load_taxonomy("sentiment")
     model = LlamaChatModel(packaged="qwen2.5-0.5b", cache_dir=model_cache, threads=1, batch_threads=1)
-    labeler = LLMLabeler(model, sentiment)
+    labeler = LLMLabeler(model, sentiment, calibrate=True)
     texts = ["太好了，非常感谢，问题终于解决了！", "This is terrible, I am furious, nothing works."]
     predictions = labeler.label(texts)
     assert all(p.label in sentiment.names and 0 < p.confidence <= 1 for p in predictions)
