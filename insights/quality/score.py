@@ -1,0 +1,98 @@
+"""Scoring one conversation against one scorecard: a result per item with its evidence, then the form's score.
+
+An item is `pass`, `fail` or `na` (no turn in its scope: a chat with no agent turn, say). The score is the passed
+share of the applicable items' weight, 0-100; a failed fatal item makes it 0. Evidence is the turn that decided
+the item (the matching turn of a phrase item, the offending turn of a forbidden one), quoted masked, with its
+start time on calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from core.records import Conversation, Turn
+from insights.classify.turns import quote
+from insights.quality.phrases import parse_rule
+from insights.quality.scorecard import Item, Scorecard
+
+Outcome = Literal["pass", "fail", "na"]
+FIRST_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    item: str
+    outcome: Outcome
+    turn_index: int | None = None
+    quote: str | None = None
+    start_s: float | None = None
+    found: tuple[str, ...] = ()  # the rule's phrases present in the evidence turn
+
+
+@dataclass(frozen=True)
+class Score:
+    conversation_id: str
+    scorecard: str
+    version: str  # the scorecard's fingerprint
+    score: float
+    passed: bool
+    fatal: bool  # a fatal item failed
+    items: list[ItemResult] = field(default_factory=list)
+
+    def result(self, item: str) -> ItemResult:
+        return next(r for r in self.items if r.item == item)
+
+
+def in_scope(item: Item, turns: Sequence[Turn]) -> list[Turn]:
+    """The turns an item looks at: its speaker's, at its position."""
+    own = [t for t in turns if item.speaker == "any" or t.speaker == item.speaker]
+    if not own or item.position == "any":
+        return own
+    if item.position == "first_turn":
+        return own[:1]
+    if item.position == "last_turn":
+        return own[-1:]
+    timed = [t for t in own if t.start_s is not None]
+    if not timed:  # first_30s on a chat: its first turn
+        return own[:1]
+    return [t for t in timed if t.start_s is not None and t.start_s < FIRST_SECONDS]
+
+
+def judge(item: Item, turns: Sequence[Turn]) -> ItemResult:
+    scope = in_scope(item, turns)
+    if not scope:
+        return ItemResult(item.id, "na")
+    rule = parse_rule(item.rule)
+    hit = next((t for t in scope if rule.matches(t.text)), None)
+    if item.kind == "forbidden":
+        if hit is None:
+            return ItemResult(item.id, "pass")
+        return _evidence(item, "fail", hit, tuple(rule.found(hit.text)))
+    if hit is None:
+        return ItemResult(item.id, "fail", scope[0].index, quote(scope[0].text), scope[0].start_s)
+    return _evidence(item, "pass", hit, tuple(rule.found(hit.text)))
+
+
+def _evidence(item: Item, outcome: Outcome, turn: Turn, found: tuple[str, ...]) -> ItemResult:
+    return ItemResult(item.id, outcome, turn.index, quote(turn.text), turn.start_s, found)
+
+
+def score_conversation(card: Scorecard, conversation: Conversation) -> Score:
+    turns = sorted(conversation.turns, key=lambda t: t.index)
+    results = [judge(item, turns) for item in card.items]
+    weights = {item.id: item.weight for item in card.items}
+    fatal = any(r.outcome == "fail" and item.severity == "fatal" for item, r in zip(card.items, results, strict=True))
+    applicable = sum(weights[r.item] for r in results if r.outcome != "na")
+    earned = sum(weights[r.item] for r in results if r.outcome == "pass")
+    value = 0.0 if fatal else round(100.0 * earned / applicable, 1) if applicable else 100.0
+    return Score(
+        conversation_id=conversation.id,
+        scorecard=card.name,
+        version=card.fingerprint,
+        score=value,
+        passed=not fatal and value >= card.pass_mark,
+        fatal=fatal,
+        items=results,
+    )

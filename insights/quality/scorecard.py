@@ -1,0 +1,103 @@
+"""Scorecards (质检表): YAML forms of items, each answered per conversation, rolled into a score.
+
+A scorecard names the channels it applies to, a pass mark (0-100) and its items. An item has an id, a title, a
+kind, a weight and a severity (`fatal`: failing it zeroes the form). The kinds scored so far:
+
+- `phrase`: passes when its rule (`insights.quality.phrases`) matches a turn in scope;
+- `forbidden`: fails when its rule matches a turn in scope (a forbidden promise, a banned word).
+
+The scope is a speaker (`agent` by default, `customer`, `any`) and a position (`any`, `first_turn`, `last_turn`,
+`first_30s`: turns starting in the first 30 seconds of a call; a chat without times uses its first turn). A form is
+versioned by its `version` and a hash of its content, so a changed file never mixes with old scores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from core.errors import InvalidInput
+from insights.quality.phrases import parse_rule
+
+DEFAULT_DIR = Path(__file__).with_name("scorecards")
+Channel = Literal["call", "chat", "work_order"]
+
+
+class Item(BaseModel):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: str
+    kind: Literal["phrase", "forbidden"]
+    rule: str
+    speaker: Literal["agent", "customer", "any"] = "agent"
+    position: Literal["any", "first_turn", "last_turn", "first_30s"] = "any"
+    weight: float = Field(default=1.0, ge=0)
+    severity: Literal["normal", "fatal"] = "normal"
+
+    @field_validator("rule")
+    @classmethod
+    def _parses(cls, rule: str) -> str:
+        try:
+            parse_rule(rule)
+        except InvalidInput as e:  # as a ValueError, pydantic names the item (items.3.rule)
+            raise ValueError(e.message) from None
+        return rule
+
+
+class Scorecard(BaseModel):
+    name: str
+    version: str
+    title: str = ""
+    channels: list[Channel] = Field(default_factory=lambda: list[Channel](["call", "chat"]))
+    pass_mark: float = Field(default=80.0, ge=0, le=100)
+    items: list[Item] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Scorecard:
+        ids = [item.id for item in self.items]
+        doubled = sorted({i for i in ids if ids.count(i) > 1})
+        if doubled:
+            raise ValueError(f"item ids must be unique: {', '.join(doubled)}")
+        return self
+
+    @property
+    def fingerprint(self) -> str:
+        """`version` plus a short content hash: what a score record carries."""
+        digest = hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:8]
+        return f"{self.version}+{digest}"
+
+    def applies_to(self, channel: str) -> bool:
+        return channel in self.channels
+
+
+def parse_scorecard(text: str, source: str = "<text>") -> Scorecard:
+    """A scorecard from YAML text; any problem is an `InvalidInput` naming the file and the field."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise InvalidInput(f"scorecard {source}: not YAML: {e}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"scorecard {source}: expected a mapping with name, version and items")
+    try:
+        return Scorecard.model_validate(data)
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg'].removeprefix('Value error, ')}" for err in e.errors()
+        )
+        raise InvalidInput(f"scorecard {source}: {problems}") from None
+
+
+def load_scorecards(folder: Path | None = None) -> list[Scorecard]:
+    """Every `*.yaml` scorecard in `folder` (the packaged ones when None), by file name."""
+    folder = folder or DEFAULT_DIR
+    if not folder.is_dir():
+        raise InvalidInput(f"scorecard folder {folder} does not exist")
+    cards = [parse_scorecard(p.read_text(encoding="utf-8"), str(p)) for p in sorted(folder.glob("*.yaml"))]
+    names = [c.name for c in cards]
+    doubled = sorted({n for n in names if names.count(n) > 1})
+    if doubled:
+        raise InvalidInput(f"scorecard folder {folder}: two files name the scorecard {', '.join(doubled)}")
+    return cards
