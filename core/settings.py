@@ -108,8 +108,14 @@ class InsightSettings(BaseModel):
     batch_size: int = Field(default=200, description="Conversations classified and written per transaction.")
     llm_concurrency: int = Field(default=4, description="Requests in flight to the chat model.")
     kinds: list[str] = Field(
-        default_factory=lambda: ["intent", "sentiment", "outcome", "loss_reason", "product_issue"],
+        default_factory=lambda: ["intent", "sentiment", "outcome", "loss_reason", "product_issue", "quality"],
         description="Insight kinds that run, in order; each kind registers its name (an unknown one lists the valid).",
+    )
+
+
+class QualitySettings(BaseModel):
+    scorecard_dir: Path | None = Field(
+        default=None, description="Folder of your QA scorecards (*.yaml); else the packaged starter form."
     )
 
 
@@ -192,6 +198,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     ingest: IngestSettings = IngestSettings()
     insights: InsightSettings = InsightSettings()
+    quality: QualitySettings = QualitySettings()
     api: ApiSettings = ApiSettings()
     privacy: PrivacySettings = PrivacySettings()
     andon: AndonSettings = AndonSettings()

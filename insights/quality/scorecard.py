@@ -28,7 +28,7 @@ Channel = Literal["call", "chat", "work_order"]
 
 
 class Item(BaseModel):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
     title: str
     kind: Literal["phrase", "forbidden"]
     rule: str
