@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Role = Literal["agent", "analyst", "sales_lead", "admin"]
-ROLES: tuple[Role, ...] = ("agent", "analyst", "sales_lead", "admin")
+Role = Literal["agent", "analyst", "sales_lead", "qa", "admin"]
+ROLES: tuple[Role, ...] = ("agent", "analyst", "sales_lead", "qa", "admin")
 
 
 class StorageSettings(BaseModel):

@@ -44,7 +44,7 @@ def test_wrong_role_gets_403_and_admin_passes(client: TestClient, keys: dict[str
         assert r.status_code == 403, role
         assert r.json()["error"]["code"] == "forbidden"
     r = client.get("/v1/keys", headers={"X-API-Key": keys["admin"]})
-    assert r.status_code == 200 and {k["role"] for k in r.json()} == {"agent", "analyst", "sales_lead", "admin"}
+    assert r.status_code == 200 and {k["role"] for k in r.json()} == {"agent", "analyst", "sales_lead", "qa", "admin"}
     assert all("secret" not in k and "key" not in k for k in r.json())
 
 

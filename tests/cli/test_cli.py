@@ -49,7 +49,7 @@ def test_keys_create_list_revoke(tmp_path: Path) -> None:
 def test_errors_are_one_readable_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["keys", "create", "--role", "boss", "--data-dir", str(tmp_path)])
     assert result.exit_code == 2
-    assert "error: unknown role 'boss'; valid roles: agent, analyst, sales_lead, admin" in result.output
+    assert "error: unknown role 'boss'; valid roles: agent, analyst, sales_lead, qa, admin" in result.output
     assert "Traceback" not in result.output
 
 

@@ -35,5 +35,5 @@ def test_wrong_malformed_and_revoked_keys_fail(engine: Engine) -> None:
 
 
 def test_unknown_role_lists_valid_roles(engine: Engine) -> None:
-    with session_factory(engine)() as s, pytest.raises(InvalidInput, match="agent, analyst, sales_lead, admin"):
+    with session_factory(engine)() as s, pytest.raises(InvalidInput, match="agent, analyst, sales_lead, qa, admin"):
         create_key(s, role="boss", name="x")

@@ -46,7 +46,7 @@ def test_demo_flow_runs_every_stage(
     questions = ["How do I descale the HeatWave kettle?", "空气炸锅里可以垫锡纸吗？"]
     results = demo_flow(settings, ["净水器滤芯座漏水"], questions, report=lambda stage, _: seen.append(stage))
     assert seen == [name for name, _ in STAGES]
-    assert set(results["keys"]) == {"agent", "analyst", "sales_lead", "admin"}
+    assert set(results["keys"]) == {"agent", "analyst", "sales_lead", "qa", "admin"}
     assert json.loads((settings.data_dir / "demo-keys.json").read_text()) == results["keys"]
     corpus = results["corpus"]
     assert corpus["documents"] == 2 * len(DOCS) and corpus["calls"] == 2
