@@ -129,6 +129,7 @@ class LLMLabeler:
         """Predictions of this labeler divided by the options' content-free prior (a narrowed set: as they are)."""
         if self.narrowed:
             return list(predictions)
+        version = self.version if self.calibrate else f"{self.version}:cal"
         out = []
         for p in predictions:
             options = [self.taxonomy.get(name) for name in p.scores]
@@ -137,7 +138,6 @@ class LLMLabeler:
                 p.scores[label.name] / max(q, 1e-6) for label, q in zip(labels, self.prior(labels), strict=True)
             ]
             total = sum(weighted) or 1.0
-            version = self.version if self.version.endswith(":cal") else f"{self.version}:cal"
             out.append(self._prediction(labels, [w / total for w in weighted], version))
         return out
 

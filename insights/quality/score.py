@@ -69,14 +69,14 @@ def judge(item: Item, turns: Sequence[Turn]) -> ItemResult:
     if item.kind == "forbidden":
         if hit is None:
             return ItemResult(item.id, "pass")
-        return _evidence(item, "fail", hit, tuple(rule.found(hit.text)))
-    if hit is None:
-        return ItemResult(item.id, "fail", scope[0].index, quote(scope[0].text), scope[0].start_s)
-    return _evidence(item, "pass", hit, tuple(rule.found(hit.text)))
+        return _evidence(item.id, "fail", hit, tuple(rule.found(hit.text)))
+    if hit is None:  # the first turn in scope stands as the place the phrase was missing
+        return _evidence(item.id, "fail", scope[0], ())
+    return _evidence(item.id, "pass", hit, tuple(rule.found(hit.text)))
 
 
-def _evidence(item: Item, outcome: Outcome, turn: Turn, found: tuple[str, ...]) -> ItemResult:
-    return ItemResult(item.id, outcome, turn.index, quote(turn.text), turn.start_s, found)
+def _evidence(item: str, outcome: Outcome, turn: Turn, found: tuple[str, ...]) -> ItemResult:
+    return ItemResult(item, outcome, turn.index, quote(turn.text), turn.start_s, found)
 
 
 def score_conversation(card: Scorecard, conversation: Conversation) -> Score:

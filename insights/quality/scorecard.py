@@ -14,6 +14,7 @@ versioned by its `version` and a hash of its content, so a changed file never mi
 from __future__ import annotations
 
 import hashlib
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -57,13 +58,12 @@ class Scorecard(BaseModel):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Scorecard:
-        ids = [item.id for item in self.items]
-        doubled = sorted({i for i in ids if ids.count(i) > 1})
+        doubled = _doubled([item.id for item in self.items])
         if doubled:
             raise ValueError(f"item ids must be unique: {', '.join(doubled)}")
         return self
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
         """`version` plus a short content hash: what a score record carries."""
         digest = hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:8]
@@ -71,6 +71,10 @@ class Scorecard(BaseModel):
 
     def applies_to(self, channel: str) -> bool:
         return channel in self.channels
+
+
+def _doubled(names: list[str]) -> list[str]:
+    return sorted({n for n in names if names.count(n) > 1})
 
 
 def parse_scorecard(text: str, source: str = "<text>") -> Scorecard:
@@ -96,8 +100,7 @@ def load_scorecards(folder: Path | None = None) -> list[Scorecard]:
     if not folder.is_dir():
         raise InvalidInput(f"scorecard folder {folder} does not exist")
     cards = [parse_scorecard(p.read_text(encoding="utf-8"), str(p)) for p in sorted(folder.glob("*.yaml"))]
-    names = [c.name for c in cards]
-    doubled = sorted({n for n in names if names.count(n) > 1})
+    doubled = _doubled([c.name for c in cards])
     if doubled:
         raise InvalidInput(f"scorecard folder {folder}: two files name the scorecard {', '.join(doubled)}")
     return cards
