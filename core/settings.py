@@ -94,6 +94,26 @@ class IngestSettings(BaseModel):
     max_rows_per_request: int = Field(default=5000, description="Largest JSON ingest body, in rows.")
 
 
+ConversationType = Literal["sales", "service"]
+
+
+class KindScope(BaseModel):
+    """Which conversations an insight kind runs on; a field left out (null) means all of them."""
+
+    channels: list[Literal["call", "chat", "work_order"]] | None = Field(
+        default=None, description="Channels the kind runs on."
+    )
+    conversations: list[ConversationType] | None = Field(
+        default=None,
+        description="Conversation types: sales (an outcome recorded, or the source says sales), else service.",
+    )
+
+
+def _default_scopes() -> dict[str, KindScope]:
+    sales = KindScope(conversations=["sales"])
+    return {"outcome": sales, "loss_reason": sales}
+
+
 class InsightSettings(BaseModel):
     classifier: str = Field(default="embedding", description="Classifier backend: embedding (default) or llm.")
     embedder: str = Field(
@@ -103,7 +123,30 @@ class InsightSettings(BaseModel):
     taxonomy_dir: Path | None = Field(default=None, description="Folder with your intents.yaml etc.; else defaults.")
     catalog_path: Path | None = Field(default=None, description="Product catalog YAML; else data/ or demo/ catalog.")
     min_precision: float = Field(default=0.85, description="Validation precision the kept labels must reach.")
-    threshold: float | None = Field(default=None, description="Fixed confidence threshold (overrides the tuned one).")
+    threshold: float | None = Field(
+        default=None, description="Fixed confidence threshold for every task (overrides the tuned one)."
+    )
+    thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description="Fixed threshold per task, e.g. {intent: 0.4}; wins over `threshold` for the tasks it names.",
+    )
+    max_in_scope_drop: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="With `other` rows in the training data: in-scope validation accuracy the threshold may give up "
+        "to catch out-of-scope rows.",
+    )
+    scopes: dict[str, KindScope] = Field(
+        default_factory=_default_scopes,
+        description="Per insight kind, the channels and conversation types it runs on (default: outcome and "
+        "loss_reason on sales conversations only); a kind not named runs on every conversation.",
+    )
+    sales_from_intent: bool = Field(
+        default=False,
+        description="Also count a conversation as sales when the customer's intent is `sales` (off: only what the "
+        "source says, an outcome or a sales kind/type/category column, makes a sales conversation).",
+    )
     escalation_drop: float = Field(default=0.8, description="Sentiment fall (of 2) between turns that escalates.")
     batch_size: int = Field(default=200, description="Conversations classified and written per transaction.")
     llm_concurrency: int = Field(default=4, description="Requests in flight to the chat model.")
@@ -111,6 +154,10 @@ class InsightSettings(BaseModel):
         default_factory=lambda: ["intent", "sentiment", "outcome", "loss_reason", "product_issue", "quality"],
         description="Insight kinds that run, in order; each kind registers its name (an unknown one lists the valid).",
     )
+
+    def threshold_for(self, task: str) -> float | None:
+        """The fixed threshold of `task` (per task, else for all), or None: the one tuned when the head was fit."""
+        return self.thresholds.get(task, self.threshold)
 
 
 class QualitySettings(BaseModel):

@@ -9,11 +9,13 @@ embedding cache then holds the smaller selections' turns already).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.errors import ConfigError
 from core.records import Conversation, Insight, Turn
+from core.settings import KindScope
+from insights.classify import scope
 from insights.classify.classifiers import Classifier, Prediction
 from insights.classify.kinds.base import Case, InsightKind, Predictions, stages
 from insights.classify.turns import customer_turns
@@ -28,6 +30,8 @@ class Analyzer:
     classifiers: dict[str, Classifier]
     kinds: Sequence[InsightKind]
     warnings: list[str] = field(default_factory=list)
+    scopes: Mapping[str, KindScope] = field(default_factory=dict)  # kind -> the conversations it runs on
+    sales_from_intent: bool = False
 
     def __post_init__(self) -> None:
         self._stages = stages(self.kinds)
@@ -42,9 +46,10 @@ class Analyzer:
 
     @property
     def version(self) -> str:
-        """Changes whenever the kinds (their list or their own versions), a taxonomy, a trained head or this
-        pipeline changes."""
+        """Changes whenever the kinds (their list, their own versions or their scopes), a taxonomy, a trained head,
+        a threshold or this pipeline changes."""
         parts = [PIPELINE, *(f"kind:{kind.name}@{kind.version}" for kind in self.kinds)]
+        parts += scope.describe({k: v for k, v in self.scopes.items() if k in self._names}, self.sales_from_intent)
         parts += [f"{task}={self.classifiers[task].name}@{self.classifiers[task].version}" for task in self.tasks]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
@@ -52,16 +57,29 @@ class Analyzer:
         cases = [Case(c, customer_turns(c)) for c in conversations]
         made: dict[str, list[list[Insight]]] = {}
         for stage in self._stages:
-            selected = {kind.name: [list(kind.select(case)) if kind.tasks else [] for case in cases] for kind in stage}
+            runs = {kind.name: [self._applies(kind, case) for case in cases] for kind in stage}
+            selected = {kind.name: self._select(kind, cases, runs[kind.name]) for kind in stage}
             found = self._classify(stage, selected)
             for kind in stage:
                 made[kind.name] = [
-                    kind.produce(case, self._predictions(kind, ci, turns, found))
+                    kind.produce(case, self._predictions(kind, ci, turns, found)) if runs[kind.name][ci] else []
                     for ci, (case, turns) in enumerate(zip(cases, selected[kind.name], strict=True))
                 ]
             for ci, case in enumerate(cases):  # the next stages read this one's records
                 case.insights.extend(r for kind in stage for r in made[kind.name][ci])
         return [r for ci in range(len(cases)) for kind in self.kinds for r in made[kind.name][ci]]
+
+    @property
+    def _names(self) -> set[str]:
+        return {kind.name for kind in self.kinds}
+
+    @staticmethod
+    def _select(kind: InsightKind, cases: Sequence[Case], runs: Sequence[bool]) -> list[list[Turn]]:
+        return [list(kind.select(c)) if kind.tasks and ok else [] for c, ok in zip(cases, runs, strict=True)]
+
+    def _applies(self, kind: InsightKind, case: Case) -> bool:
+        intent = next((r.label for r in case.records("intent")), None)
+        return scope.applies(self.scopes.get(kind.name), case.conversation, intent, from_intent=self.sales_from_intent)
 
     def _predictions(
         self, kind: InsightKind, ci: int, turns: list[Turn], found: dict[str, dict[_Key, Prediction]]

@@ -34,10 +34,11 @@ def build_embedding(taxonomy: Taxonomy, parts: Parts) -> Classifier:
     from insights.classify.training import load_trained
 
     cfg = parts.config
-    trained = load_trained(parts.heads_dir, taxonomy, parts.embedder, threshold=cfg.threshold)
+    threshold = cfg.threshold_for(taxonomy.task)
+    trained = load_trained(parts.heads_dir, taxonomy, parts.embedder, threshold=threshold)
     if trained is not None:
         return trained
-    return zero_shot_classifier(taxonomy, parts.embedder, min_precision=cfg.min_precision, threshold=cfg.threshold)
+    return zero_shot_classifier(taxonomy, parts.embedder, min_precision=cfg.min_precision, threshold=threshold)
 
 
 def build_llm(taxonomy: Taxonomy, parts: Parts) -> Classifier:
@@ -45,7 +46,8 @@ def build_llm(taxonomy: Taxonomy, parts: Parts) -> Classifier:
 
     if parts.chat_model is None:
         raise ConfigError("insights.classifier=llm needs a chat model: set CXLOOP_LLM__PROVIDER (openai or local)")
-    threshold = parts.config.threshold if parts.config.threshold is not None else 0.5
+    threshold = parts.config.threshold_for(taxonomy.task)
+    threshold = 0.5 if threshold is None else threshold
     return LLMClassifier(
         parts.chat_model,
         taxonomy,

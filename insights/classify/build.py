@@ -57,4 +57,4 @@ def build_analyzer(
     parts = Parts(CachingEmbedder(base), chat_model, heads_dir(settings), config)
     classifiers = {task: builder(taxonomies[task], parts) for task in tasks}
     warnings = [warning for kind in kinds for warning in getattr(kind, "warnings", [])]
-    return Analyzer(classifiers, kinds, warnings)
+    return Analyzer(classifiers, kinds, warnings, scopes=config.scopes, sales_from_intent=config.sales_from_intent)

@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from core.ml.base import Embedder, EmbedKind
-from insights.classify.head import HybridHead
+from insights.classify.head import MAX_IN_SCOPE_DROP, HybridHead
 from insights.classify.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,8 @@ class HeadClassifier:
         self.name = f"embedding-head/{embedder_name}"
         # provenance in every insight's model_version: your labels, the LLM's labels, or the taxonomy alone
         mode = "distilled" if distilled else "trained" if trained else "zero-shot"
-        self.version = f"{mode}:{taxonomy.version}:{data_version[:12]}"
+        # the threshold decides labels too: changing it must re-label (the pipeline version hashes this)
+        self.version = f"{mode}:{taxonomy.version}:{data_version[:12]}:t{self.threshold:.4g}"
         unknown = sorted(set(head.labels) - set(taxonomy.names))
         if unknown:
             log.warning("head predicts labels not in the taxonomy (%s); they are read as the fallback", unknown)
@@ -127,13 +128,22 @@ def fit_head_classifier(
     *,
     min_precision: float = 0.85,
     threshold: float | None = None,
+    max_in_scope_drop: float = MAX_IN_SCOPE_DROP,
 ) -> HeadClassifier:
-    """Fit a head on labelled rows plus the taxonomy's own descriptions and examples."""
+    """Fit a head on labelled rows plus the taxonomy's own descriptions and examples; rows labelled with the
+    taxonomy's fallback are its out-of-scope examples (see `insights.classify.head` for the threshold rules)."""
     base_texts, base_labels = taxonomy.training_rows()
     all_texts = [*texts, *base_texts]
     all_labels = [*labels, *base_labels]
     vectors = embedder.embed(all_texts, kind="query") if embedder is not None else None
-    head = HybridHead.fit(all_texts, all_labels, vectors, min_precision=min_precision)
+    head = HybridHead.fit(
+        all_texts,
+        all_labels,
+        vectors,
+        min_precision=min_precision,
+        fallback=taxonomy.fallback,
+        max_in_scope_drop=max_in_scope_drop,
+    )
     return HeadClassifier(
         taxonomy,
         head,

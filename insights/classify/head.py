@@ -3,6 +3,12 @@
 Hyper-parameters (the embedding's weight, C), the softmax temperature that turns margins into confidences, and the
 threshold below which the answer is the fallback label are all chosen on a validation split carved from the
 training rows, never on data the head is evaluated on. The head is then refitted on every training row.
+
+The threshold has two rules. When the validation split holds enough rows of the fallback label (`other`: the
+out-of-scope examples), it is the one that finds the most of them while in-scope accuracy stays within
+`max_in_scope_drop` of answering every row (rule `out-of-scope`). Without them nothing says what out-of-scope looks
+like, and the threshold is the lowest confidence whose kept answers are right `min_precision` of the time (rule
+`precision`), which on an accurate head is 0: nothing falls back.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ CS = (0.3, 1.0)
 TEMPERATURES = tuple(float(t) for t in np.geomspace(0.5, 60.0, 40))
 DEFAULT_TEMPERATURE = 5.0
 MIN_VALIDATION = 12
+MIN_OTHER_VALIDATION = 10  # fallback rows the validation split needs before the out-of-scope rule is trusted
+MAX_IN_SCOPE_DROP = 0.02
 
 
 @dataclass
@@ -34,6 +42,10 @@ class Tuning:
     validation_rows: int
     validation_accuracy: float | None
     grid: list[dict[str, float]] = field(default_factory=list)
+    rule: str = "none"  # how the threshold was chosen: out-of-scope, precision, or none (too few validation rows)
+    other_rows: int = 0  # fallback-label rows in the validation split
+    in_scope_accuracy: float | None = None  # on validation, at the threshold (a fallback answer counts as wrong)
+    other_recall: float | None = None  # fallback rows answered as the fallback, at the threshold
 
 
 def softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -63,6 +75,34 @@ def tune_threshold(confidence: np.ndarray, correct: np.ndarray, min_precision: f
     return float(confidence[order[last]])
 
 
+def out_of_scope_threshold(
+    confidence: np.ndarray, best: np.ndarray, truth: np.ndarray, fallback: str, max_drop: float
+) -> float:
+    """The threshold that answers the most fallback rows as the fallback while in-scope accuracy (a fallback answer
+    counting as wrong) stays within `max_drop` of the no-threshold accuracy; the lowest such threshold on ties."""
+    inside = truth != fallback
+    if not inside.any() or inside.all():
+        return 0.0
+    floor = float((best[inside] == truth[inside]).mean()) - max_drop
+    best_t, best_recall = 0.0, -1.0
+    for t in np.unique(np.concatenate([[0.0], confidence])):
+        accuracy, recall = in_scope_and_recall(confidence, best, truth, fallback, float(t))
+        if accuracy >= floor - 1e-12 and recall > best_recall:
+            best_t, best_recall = float(t), recall
+    return best_t
+
+
+def in_scope_and_recall(
+    confidence: np.ndarray, best: np.ndarray, truth: np.ndarray, fallback: str, threshold: float
+) -> tuple[float, float]:
+    """(in-scope accuracy, fallback recall) of the answers at `threshold`; NaN where there are no such rows."""
+    answer = np.where(confidence >= threshold, best, fallback)
+    inside = truth != fallback
+    accuracy = float((answer[inside] == truth[inside]).mean()) if inside.any() else float("nan")
+    recall = float((answer[~inside] == fallback).mean()) if (~inside).any() else float("nan")
+    return accuracy, recall
+
+
 def stratified_holdout(labels: Sequence[str], fraction: float = 0.2, seed: int = 13) -> tuple[list[int], list[int]]:
     """Train and validation indices; a label with a single row stays in training."""
     by_label: dict[str, list[int]] = defaultdict(list)
@@ -78,6 +118,13 @@ def stratified_holdout(labels: Sequence[str], fraction: float = 0.2, seed: int =
         val += rows[:n_val]
         train += rows[n_val:]
     return sorted(train), sorted(val)
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    min_precision: float
+    fallback: str | None
+    max_drop: float
 
 
 class HybridHead:
@@ -98,6 +145,8 @@ class HybridHead:
         vectors: np.ndarray | None,
         *,
         min_precision: float = 0.85,
+        fallback: str | None = None,
+        max_in_scope_drop: float = MAX_IN_SCOPE_DROP,
         weights: Sequence[float] = WEIGHTS,
         cs: Sequence[float] = CS,
         seed: int = 13,
@@ -110,7 +159,8 @@ class HybridHead:
         tuning = Tuning(weight=weights[len(weights) // 2], c=cs[-1], temperature=DEFAULT_TEMPERATURE,
                         threshold=0.0, validation_rows=len(val), validation_accuracy=None)  # fmt: skip
         if len(val) >= MIN_VALIDATION:
-            tuning = cls._tune(texts, labels, vectors, train, val, weights, cs, min_precision, seed)
+            rule = ThresholdRule(min_precision, fallback, max_in_scope_drop)
+            tuning = cls._tune(texts, labels, vectors, train, val, weights, cs, rule, seed)
         head = cls._fit_once(texts, labels, vectors, range(len(texts)), tuning, seed)
         return head
 
@@ -145,7 +195,7 @@ class HybridHead:
         val: list[int],
         weights: Sequence[float],
         cs: Sequence[float],
-        min_precision: float,
+        rule: ThresholdRule,
         seed: int,
     ) -> Tuning:
         truth = np.array([labels[i] for i in val])
@@ -169,8 +219,19 @@ class HybridHead:
         gold = np.array([index.get(t, 0) for t in truth])
         tuning.temperature = _fit_temperature(scores[known], gold[known])
         probs = softmax(scores, tuning.temperature)
-        correct = (probs.argmax(1) == gold) & known
-        tuning.threshold = tune_threshold(probs.max(1), correct, min_precision)
+        confidence, best_label = probs.max(1), np.array(best_labels)[probs.argmax(1)]
+        tuning.other_rows = int((truth == rule.fallback).sum()) if rule.fallback else 0
+        if rule.fallback and tuning.other_rows >= MIN_OTHER_VALIDATION:
+            tuning.rule = "out-of-scope"
+            tuning.threshold = out_of_scope_threshold(confidence, best_label, truth, rule.fallback, rule.max_drop)
+        else:
+            tuning.rule = "precision"
+            correct = (probs.argmax(1) == gold) & known
+            tuning.threshold = tune_threshold(confidence, correct, rule.min_precision)
+        if rule.fallback:
+            accuracy_at, recall_at = in_scope_and_recall(confidence, best_label, truth, rule.fallback, tuning.threshold)
+            tuning.in_scope_accuracy = None if np.isnan(accuracy_at) else round(accuracy_at, 4)
+            tuning.other_recall = None if np.isnan(recall_at) else round(recall_at, 4)
         tuning.validation_accuracy = accuracy
         tuning.grid = grid
         return tuning

@@ -66,7 +66,7 @@ class LLMClassifier:
         self.max_concurrency = max_concurrency
         model_name = getattr(model, "model_name", None) or getattr(model, "model", None) or model._llm_type
         self.name = f"llm/{model_name}"[:128]
-        self.version = f"llm:{taxonomy.version}:{PROMPT_VERSION}"
+        self.version = f"llm:{taxonomy.version}:{PROMPT_VERSION}:t{threshold:.4g}"
         self.calls = 0
         self.fallbacks = 0
         self._system = system_prompt(taxonomy)

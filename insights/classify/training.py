@@ -146,7 +146,7 @@ def load_trained(
         return None
     if payload.get("taxonomy_version") != taxonomy.version:
         log.warning("the %s taxonomy changed since %s was trained; retrain to learn the edits", taxonomy.task, path)
-    version = str(payload["version"]).split(":")[-1]
+    version = str(payload["version"]).split(":")[2]  # mode:taxonomy:data[:threshold]
     distilled = payload.get("provenance") == "llm"
     return HeadClassifier(
         taxonomy,
