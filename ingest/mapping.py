@@ -12,11 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from core.errors import InvalidInput
 from core.records import Channel, Speaker
+from core.yaml_errors import problems, read_yaml
 
 DEFAULT_SPEAKERS: dict[str, Speaker] = {
     "customer": "customer",
@@ -119,13 +119,16 @@ def load_mapping(path: Path | None, channel: Channel) -> ColumnMapping:
     base = DEFAULTS[channel]
     if path is None:
         return base
-    try:
-        overrides = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise InvalidInput(f"cannot read mapping {path}: {exc}") from None
+    overrides, text = read_yaml(path, "mapping")
+    overrides = overrides or {}
     if not isinstance(overrides, dict):
         raise InvalidInput(f"mapping {path} must be a YAML mapping of field: column")
+    unknown = sorted(set(overrides) - set(ColumnMapping.model_fields))
+    if unknown:
+        raise InvalidInput(
+            f"mapping {path}: unknown field(s) {', '.join(unknown)}; valid: {', '.join(ColumnMapping.model_fields)}"
+        )
     try:
         return ColumnMapping.model_validate({**base.model_dump(), **overrides})
     except ValidationError as exc:
-        raise InvalidInput(f"invalid mapping {path}: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from None
+        raise InvalidInput(f"mapping {path}: {'; '.join(problems(exc, text))}") from None

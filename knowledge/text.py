@@ -9,17 +9,14 @@ import re
 from functools import lru_cache
 
 from core.language import CJK, CJK_CHAR, jieba
+from core.sentences import split_sentences
+
+__all__ = ["split_sentences"]  # with the tokeniser, as every knowledge stage reads them together
 
 _CJK = CJK
 _CJK_RE = CJK_CHAR
 _PLACEHOLDER = re.compile(r"\[[A-Z_]{2,20}\]")
 _TOKEN_RE = re.compile(f"[{_CJK}]+|[A-Za-z0-9]+(?:['’\\-][A-Za-z0-9]+)*")
-
-# Chinese ends at 。！？ (and their half-width forms inside Chinese), English at . ! ? followed by a space; the
-# look-behinds keep decimals (0.4 MPa), initials and common abbreviations in one sentence.
-_ABBREVIATIONS = {"e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "no", "approx", "fig", "st", "inc", "ltd", "jr"}
-_SENT_END_ZH = re.compile(r"([。！？!?]+[”」』）)\"']*)")
-_SENT_END_EN = re.compile(r"([.!?]+[\"')\]]*)(\s+)(?=[\"'(\[]?[A-Z0-9" + _CJK + r"])")
 
 _EN_STOP = """a about above after again all also am an and any are as at be because been before being below between both
     but by can could did do does doing down during each few for from further had has have having he her here hers
@@ -34,32 +31,6 @@ _ZH_STOP = """的 了 是 在 和 与 及 或 吗 呢 吧 啊 呀 哦 嗯 我 �
     什么 怎么 怎么样 如何 哪 哪个 哪些 多少 几 吗 么 之 其 上 下 中 个 些 等 着 过 得 地
     多久 多长 多长时间 为什么 怎样 是否 能否 有没有 是不是 可不可以 一下 想 知道"""
 ZH_STOPWORDS = frozenset(_ZH_STOP.split())
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences in reading order; line breaks end a sentence too (list items, table rows)."""
-    out: list[str] = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        for part in _SENT_END_ZH.sub(r"\1\n", line).split("\n"):
-            out.extend(_split_english(part))
-    return [s for s in (s.strip() for s in out) if s]
-
-
-def _split_english(text: str) -> list[str]:
-    pieces: list[str] = []
-    start = 0
-    for m in _SENT_END_EN.finditer(text):
-        before = text[start : m.start(1)]
-        last_word = before.rsplit(None, 1)[-1].lower().rstrip(".") if before.strip() else ""
-        if m.group(1) == "." and (last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha())):
-            continue
-        pieces.append(text[start : m.end(1)])
-        start = m.end(2)
-    pieces.append(text[start:])
-    return [p for p in pieces if p.strip()]
 
 
 def _stem(word: str) -> str:

@@ -11,7 +11,7 @@ from core.ml.base import Embedder
 from core.settings import Settings
 from insights.classify.analyze import Analyzer
 from insights.classify.backends import Parts, backends
-from insights.classify.classifiers import CachingEmbedder
+from insights.classify.classifiers import CachingEmbedder, Classifier
 from insights.classify.config import InsightSettings, heads_dir, insight_settings
 from insights.classify.kinds.base import build_kinds
 from insights.classify.taxonomy import TASK_FILES, Taxonomy, load_taxonomy
@@ -34,6 +34,27 @@ def load_insight_embedder(settings: Settings, config: InsightSettings | None = N
     return load_embedder(settings, name=config.embedder)
 
 
+def build_classifiers(
+    settings: Settings,
+    tasks: Sequence[str],
+    *,
+    embedder: Embedder | None = None,
+    chat_model: Any | None = None,
+    config: InsightSettings | None = None,
+) -> dict[str, Classifier]:
+    """One classifier per task from the configured backend, sharing one embedding cache."""
+    config = config or insight_settings(settings)
+    builder = backends.create(config.classifier, settings)
+    taxonomies = load_taxonomies(config, tasks)
+    if config.classifier == "llm" and chat_model is None:
+        from core.ml.chat import load_chat_model
+
+        chat_model = load_chat_model(settings)
+    base = embedder or load_insight_embedder(settings, config)
+    parts = Parts(CachingEmbedder(base), chat_model, heads_dir(settings), config)
+    return {task: builder(taxonomies[task], parts) for task in tasks}
+
+
 def build_analyzer(
     settings: Settings,
     *,
@@ -47,14 +68,6 @@ def build_analyzer(
     needed = {task for kind in kinds for task in kind.tasks}
     # a fixed order: the zero-shot fits share one embedding cache, so the same batches are embedded every run
     tasks = [task for task in TASK_FILES if task in needed] + sorted(needed - set(TASK_FILES))
-    builder = backends.create(config.classifier, settings)
-    taxonomies = load_taxonomies(config, tasks)
-    if config.classifier == "llm" and chat_model is None:
-        from core.ml.chat import load_chat_model
-
-        chat_model = load_chat_model(settings)
-    base = embedder or load_insight_embedder(settings, config)
-    parts = Parts(CachingEmbedder(base), chat_model, heads_dir(settings), config)
-    classifiers = {task: builder(taxonomies[task], parts) for task in tasks}
+    classifiers = build_classifiers(settings, tasks, embedder=embedder, chat_model=chat_model, config=config)
     warnings = [warning for kind in kinds for warning in getattr(kind, "warnings", [])]
     return Analyzer(classifiers, kinds, warnings, scopes=config.scopes, sales_from_intent=config.sales_from_intent)

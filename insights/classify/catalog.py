@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from core.errors import InvalidInput
+from core.yaml_errors import problems, read_yaml
 
 
 class Product(BaseModel):
@@ -101,7 +101,7 @@ class Catalog:
         return found
 
 
-def parse_catalog(data: Any, source: str) -> Catalog:
+def parse_catalog(data: Any, source: str, text: str | None = None) -> Catalog:
     if not isinstance(data, dict) or not isinstance(data.get("products"), list):
         raise InvalidInput(f"{source}: a catalog is a mapping with a 'products' list")
     products: list[Product] = []
@@ -109,8 +109,8 @@ def parse_catalog(data: Any, source: str) -> Catalog:
         try:
             products.append(Product.model_validate(item))
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-            raise InvalidInput(f"{source}: product {i + 1}: {problems}") from None
+            found = "; ".join(problems(exc, text, ("products", i)))
+            raise InvalidInput(f"{source}: product {i + 1}: {found}") from None
     ids = [p.id for p in products]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
@@ -122,8 +122,5 @@ def load_catalog(path: Path | None) -> Catalog:
     """The catalog at `path`; an empty catalog when there is none (products then come from metadata only)."""
     if path is None or not path.exists():
         return Catalog([], "")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InvalidInput(f"cannot read catalog {path}: {exc}") from None
-    return parse_catalog(data, str(path))
+    data, text = read_yaml(path, "catalog")
+    return parse_catalog(data, str(path), text)

@@ -202,6 +202,7 @@ def _train(
         heads_dir(settings),
         source=f"llm:{model}",
         min_precision=settings.insights.min_precision,
+        max_in_scope_drop=settings.insights.max_in_scope_drop,
         provenance="llm",
     )
     result.trained = True

@@ -23,10 +23,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from core.errors import InvalidInput
+from core.yaml_errors import problems, read_yaml
 
 OTHER = "other"
 DEFAULTS_DIR = Path(__file__).parent / "taxonomies"
@@ -110,16 +110,27 @@ class Taxonomy(BaseModel):
         return texts, labels
 
 
-def parse_taxonomy(data: Any, source: str) -> Taxonomy:
+def parse_taxonomy(data: Any, source: str, text: str | None = None) -> Taxonomy:
+    """A taxonomy from parsed YAML; with the file's `text`, each problem names its line."""
     if not isinstance(data, dict):
         raise InvalidInput(f"{source}: a taxonomy is a mapping with 'task' and 'labels'")
     try:
         taxonomy = Taxonomy.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise InvalidInput(f"{source}: invalid taxonomy: {'; '.join(problems)}", detail=problems) from None
+        found = problems(exc, text)
+        raise InvalidInput(f"{source}: invalid taxonomy: {'; '.join(found)}", detail=found) from None
     taxonomy.source = source
     return taxonomy
+
+
+def lookup_hint(taxonomy: Taxonomy) -> str:
+    """Where a task's taxonomy is read from, and how to use one of your own."""
+    filename = TASK_FILES.get(taxonomy.task, f"{taxonomy.task}.yaml")
+    return (
+        f"The {taxonomy.task} taxonomy was read from {taxonomy.source}; taxonomies are read from "
+        f"insights.taxonomy_dir (CXLOOP_INSIGHTS__TAXONOMY_DIR) when it holds {filename}, else from the packaged "
+        f"{DEFAULTS_DIR}: copy {filename} there and add the labels."
+    )
 
 
 def load_taxonomy(task: str, directory: Path | None = None) -> Taxonomy:
@@ -141,13 +152,8 @@ def load_taxonomy(task: str, directory: Path | None = None) -> Taxonomy:
 
 
 def load_taxonomy_file(path: Path, *, task: str | None = None) -> Taxonomy:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InvalidInput(f"cannot read taxonomy {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"{path}: not valid YAML: {exc}") from None
-    taxonomy = parse_taxonomy(data, str(path))
+    data, text = read_yaml(path, "taxonomy")
+    taxonomy = parse_taxonomy(data, str(path), text)
     if task is not None and taxonomy.task != task:
         raise InvalidInput(f"{path}: taxonomy is for task '{taxonomy.task}', expected '{task}'")
     return taxonomy

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import logging
 from collections import Counter
 from datetime import UTC, datetime
@@ -11,9 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from core.errors import InvalidInput, ModelUnavailable
+from core.errors import ModelUnavailable
 from core.ml.base import Embedder
 from insights.classify.classifiers import HeadClassifier, fit_head_classifier
+from insights.classify.head import MAX_IN_SCOPE_DROP, MIN_OTHER_VALIDATION
 from insights.classify.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
@@ -30,46 +30,36 @@ class TrainReport(BaseModel):
     validation_rows: int
     validation_accuracy: float | None
     threshold: float
+    threshold_rule: str  # out-of-scope, precision, or none (too few rows to tune)
+    fallback: str
+    fallback_rows: int  # training rows labelled with the fallback (your out-of-scope examples)
+    validation_fallback_rows: int
+    in_scope_accuracy: float | None  # on the validation split at the threshold
+    fallback_recall: float | None
     version: str
+    min_precision: float = 0.85
 
-
-def read_labelled_csv(
-    path: Path, taxonomy: Taxonomy, *, text_column: str = "text", label_column: str = "label"
-) -> tuple[list[str], list[str]]:
-    """(texts, labels) from a CSV; every label must be in the taxonomy (case, spaces and hyphens forgiven)."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            header = reader.fieldnames or []
-            missing = [c for c in (text_column, label_column) if c not in header]
-            if missing:
-                raise InvalidInput(f"{path}: missing column(s) {', '.join(missing)}; found {', '.join(header)}")
-            rows = [(r[text_column] or "", r[label_column] or "") for r in reader]
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{path}: not UTF-8 text") from None
-    texts: list[str] = []
-    labels: list[str] = []
-    unknown: Counter[str] = Counter()
-    for text, raw in rows:
-        if not text.strip():
-            continue
-        label = taxonomy.normalise(raw)
-        if label is None:
-            unknown[raw] += 1
-            continue
-        texts.append(text.strip())
-        labels.append(label)
-    if unknown:
-        shown = ", ".join(f"'{k}' ({n})" for k, n in unknown.most_common(10))
-        raise InvalidInput(
-            f"{path}: labels not in the {taxonomy.task} taxonomy: {shown}; valid: {', '.join(taxonomy.names)}",
-            detail=dict(unknown),
-        )
-    if not texts:
-        raise InvalidInput(f"{path}: no labelled rows")
-    return texts, labels
+    def summary(self) -> list[str]:
+        """What a person needs to know about the new head, line by line."""
+        accuracy = "n/a" if self.validation_accuracy is None else f"{self.validation_accuracy:.3f}"
+        lines = [
+            f"saved {self.path}: taxonomy {self.taxonomy_version}, embedder {self.embedder}",
+            f"validation: {self.validation_rows} row(s), accuracy {accuracy} answering every row",
+        ]
+        at = f"threshold {self.threshold:.3f} ({self.threshold_rule} rule)"
+        if self.in_scope_accuracy is not None:
+            at += f": in-scope accuracy {self.in_scope_accuracy:.3f}"
+            if self.fallback_recall is not None:
+                at += f", '{self.fallback}' recall {self.fallback_recall:.3f}"
+        lines.append(at)
+        if self.threshold_rule != "out-of-scope":
+            lines.append(
+                f"note: {self.fallback_rows} training row(s) are labelled '{self.fallback}' "
+                f"({self.validation_fallback_rows} in validation, {MIN_OTHER_VALIDATION} needed), so out-of-scope "
+                f"could not be learned; the threshold keeps answers that were right {self.min_precision:.0%} of the "
+                f"time. Add '{self.fallback}' rows (questions you do not classify) to catch out-of-scope."
+            )
+        return lines
 
 
 def head_path(directory: Path, task: str) -> Path:
@@ -85,12 +75,15 @@ def train_and_save(
     *,
     source: str = "",
     min_precision: float = 0.85,
+    max_in_scope_drop: float = MAX_IN_SCOPE_DROP,
     provenance: str = "user",
 ) -> TrainReport:
     """Fit and save the task's head; `provenance` is `user` (your labels, which always win) or `llm` (distilled)."""
     import joblib
 
-    classifier = fit_head_classifier(taxonomy, texts, labels, embedder, min_precision=min_precision)
+    classifier = fit_head_classifier(
+        taxonomy, texts, labels, embedder, min_precision=min_precision, max_in_scope_drop=max_in_scope_drop
+    )
     tuning = classifier.head.tuning
     directory.mkdir(parents=True, exist_ok=True)
     payload: dict[str, Any] = {
@@ -105,6 +98,8 @@ def train_and_save(
         "rows": len(texts),
         "source": source,
         "provenance": provenance,
+        "threshold": tuning.threshold,
+        "threshold_rule": tuning.rule,
     }
     target = head_path(directory, taxonomy.task)
     tmp = target.with_suffix(".tmp")
@@ -120,7 +115,14 @@ def train_and_save(
         validation_rows=tuning.validation_rows,
         validation_accuracy=tuning.validation_accuracy,
         threshold=tuning.threshold,
+        threshold_rule=tuning.rule,
+        fallback=taxonomy.fallback,
+        fallback_rows=sum(label == taxonomy.fallback for label in labels),
+        validation_fallback_rows=tuning.other_rows,
+        in_scope_accuracy=tuning.in_scope_accuracy,
+        fallback_recall=tuning.other_recall,
         version=classifier.version,
+        min_precision=min_precision,
     )
 
 

@@ -18,10 +18,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from core.errors import InvalidInput
+from core.yaml_errors import parse_yaml, problems
 from insights.quality.phrases import parse_rule
 
 DEFAULT_DIR = Path(__file__).with_name("scorecards")
@@ -79,19 +79,13 @@ def _doubled(names: list[str]) -> list[str]:
 
 def parse_scorecard(text: str, source: str = "<text>") -> Scorecard:
     """A scorecard from YAML text; any problem is an `InvalidInput` naming the file and the field."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise InvalidInput(f"scorecard {source}: not YAML: {e}") from None
+    data = parse_yaml(text, f"scorecard {source}")
     if not isinstance(data, dict):
         raise InvalidInput(f"scorecard {source}: expected a mapping with name, version and items")
     try:
         return Scorecard.model_validate(data)
     except ValidationError as e:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg'].removeprefix('Value error, ')}" for err in e.errors()
-        )
-        raise InvalidInput(f"scorecard {source}: {problems}") from None
+        raise InvalidInput(f"scorecard {source}: {'; '.join(problems(e, text))}") from None
 
 
 def load_scorecards(folder: Path | None = None) -> list[Scorecard]:

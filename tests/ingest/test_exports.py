@@ -83,5 +83,17 @@ def test_bad_rows_are_rejected_with_reasons(tmp_path: Path, settings: Settings) 
 def test_invalid_mapping_file(tmp_path: Path) -> None:
     bad = tmp_path / "m.yaml"
     bad.write_text("layout: sideways\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match="invalid mapping"):
+    with pytest.raises(InvalidInput, match=r"line 1: layout: Input should be 'messages' or 'records'"):
         load_mapping(bad, "chat")
+
+
+def test_mapping_errors_name_the_line_and_the_fix(tmp_path: Path) -> None:
+    bad = tmp_path / "m.yaml"
+    bad.write_text("text: message\nspeaker_values:\n  no: customer\nteam: no\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as err:
+        load_mapping(bad, "chat")
+    assert "line 4: team" in err.value.message and 'quote it, "no"' in err.value.message
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("txet: message\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="unknown field.*txet.*valid: layout"):
+        load_mapping(typo, "chat")

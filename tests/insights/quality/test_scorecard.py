@@ -42,7 +42,7 @@ def test_fingerprint_changes_with_the_content() -> None:
         (GOOD.replace("id: no_promise", "id: greeting"), "item ids must be unique: greeting"),
         (GOOD.replace("pass_mark: 60", "pass_mark: 160"), "pass_mark"),
         ("- just\n- a list", "expected a mapping"),
-        ("name: [unclosed", "not YAML"),
+        ("name: [unclosed", "not valid YAML at line 1"),
     ],
 )
 def test_a_bad_scorecard_names_the_file_and_the_field(text: str, message: str) -> None:
