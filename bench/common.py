@@ -23,6 +23,17 @@ def machine() -> dict[str, Any]:
 
 
 def report(name: str, title: str, rows: list[dict[str, Any]], extra: dict[str, Any] | None = None) -> Path:
+    print_table(title, rows)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{name}.json"
+    payload = {"bench": name, "at": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": machine(), "rows": rows}
+    payload.update(extra or {})
+    out.write_text(json.dumps(payload, indent=2, ensure_ascii=False))
+    print(f"wrote {out}")
+    return out
+
+
+def print_table(title: str, rows: list[dict[str, Any]]) -> None:
     table = Table(title=title)
     columns = list(rows[0]) if rows else []
     for col in columns:
@@ -31,10 +42,3 @@ def report(name: str, title: str, rows: list[dict[str, Any]], extra: dict[str, A
         table.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()])
     # piped to a log, rich would squeeze the table into 80 columns and cut every number short
     Console(width=None if sys.stdout.isatty() else 220).print(table)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"{name}.json"
-    payload = {"bench": name, "at": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": machine(), "rows": rows}
-    payload.update(extra or {})
-    out.write_text(json.dumps(payload, indent=2, ensure_ascii=False))
-    print(f"wrote {out}")
-    return out

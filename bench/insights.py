@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import RESULTS, SHARED, report
+from bench.common import RESULTS, SHARED, print_table, report
 from core.settings import Settings
 from insights.classify.kinds.outcome import OUTCOME_TURNS
 
@@ -219,8 +219,71 @@ def zero_shot_banking(test: Rows, embedder: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def out_of_scope(train: Rows, test: Rows, embedder: Any) -> dict[str, Any]:
+    """Banking77 with every fifth intent (in name order: fixed before any result was seen) relabelled `other`, in
+    training and test alike. The shipped threshold rule against the earlier one (precision 0.85 on validation) and
+    against no threshold at all, on the same test rows."""
+    from insights.classify.classifiers import fit_head_classifier
+    from insights.classify.taxonomy import taxonomy_from_labels
+
+    names = sorted({y for _, y in train})
+    held = set(names[::5])
+
+    def relabel(rows: Rows) -> Rows:
+        return [(t, "other" if y in held else y) for t, y in rows]
+
+    train, test = relabel(train), relabel(test)
+    every = sorted({y for _, y in train} | {y for _, y in test})
+    taxonomy = taxonomy_from_labels("intent", every)
+    slug = dict(zip(every, [label.name for label in taxonomy.labels], strict=True))
+    texts, labels = [t for t, _ in train], [slug[y] for _, y in train]
+    truth = [slug[y] for _, y in test]
+    out: dict[str, Any] = {"held_out_intents": len(held), "train": len(train), "test": len(test),
+                           "test_other": sum(y == "other" for y in truth)}  # fmt: skip
+    t0 = time.perf_counter()
+    shipped = fit_head_classifier(taxonomy, texts, labels, embedder)
+    earlier = fit_head_classifier(taxonomy, texts, labels, embedder, out_of_scope_rule=False)
+    test_texts = [t for t, _ in test]
+    answers = {"shipped": [p.label for p in shipped.classify(test_texts)]}
+    earlier_preds = earlier.classify(test_texts)
+    answers["earlier rule"] = [p.label for p in earlier_preds]
+    answers["no threshold"] = [p.best for p in earlier_preds]
+    for name, said in answers.items():
+        inside = [(a, y) for a, y in zip(said, truth, strict=True) if y != "other"]
+        other = [a for a, y in zip(said, truth, strict=True) if y == "other"]
+        answered_other = [y for a, y in zip(said, truth, strict=True) if a == "other"]
+        out[name] = {
+            "in_scope_accuracy": round(float(np.mean([a == y for a, y in inside])), 4),
+            "other_recall": round(float(np.mean([a == "other" for a in other])), 4),
+            "other_precision": round(float(np.mean([y == "other" for y in answered_other])), 4) if answered_other
+            else float("nan"),
+        }  # fmt: skip
+    out["thresholds"] = {"shipped": round(shipped.threshold, 4), "earlier rule": round(earlier.threshold, 4)}
+    out["rule"] = shipped.head.tuning.rule
+    out["seconds"] = round(time.perf_counter() - t0, 1)
+    s, n = out["shipped"], out["no threshold"]
+    print(f"  out-of-scope: shipped other recall {s['other_recall']:.3f} at in-scope {s['in_scope_accuracy']:.3f} "
+          f"(no threshold {n['in_scope_accuracy']:.3f}; earlier rule recall {out['earlier rule']['other_recall']:.3f})",
+          flush=True)  # fmt: skip
+    return out
+
+
+def out_of_scope_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for name in ("shipped", "earlier rule", "no threshold"):
+        r = result[name]
+        threshold = result["thresholds"].get(name, 0.0)
+        rows.append({"threshold rule": name, "threshold": threshold, "in-scope accuracy": r["in_scope_accuracy"],
+                     "other recall": r["other_recall"], "other precision": r["other_precision"]})  # fmt: skip
+    return rows
+
+
+def sizes(quick: bool) -> tuple[int | None, int | None]:
+    return (600, 250) if quick else (None, None)
+
+
 def accuracy_rows(quick: bool, embedder: Any) -> list[dict[str, Any]]:
-    n_train, n_test = (600, 250) if quick else (None, None)
+    n_train, n_test = sizes(quick)
     rows: list[dict[str, Any]] = []
     train, test = banking77()
     test = sample(test, n_test)
@@ -340,8 +403,17 @@ def main() -> None:
     name = args.embedder or InsightSettings().embedder
     embedder = DiskCachedEmbedder(load_embedder(Settings(_env_file=None), name=name))  # type: ignore[call-arg]
     rows: list[dict[str, Any]] = []
+    oos: dict[str, Any] = {}
     if SHARED.is_dir():
         rows = accuracy_rows(args.quick, embedder)
+        n_train, n_test = sizes(args.quick)
+        train, test = banking77()
+        oos = out_of_scope(sample(train, n_train), sample(test, n_test), embedder)
+        print_table(
+            f"Out-of-scope: Banking77, {oos['held_out_intents']} of 77 intents relabelled other "
+            f"({oos['train']} train, {oos['test']} test rows, {oos['test_other']} of them other)",
+            out_of_scope_rows(oos),
+        )
     else:
         print(f"skipping accuracy: {SHARED} not found")
     speed = throughput(500 if args.quick else 10_000)
@@ -353,7 +425,7 @@ def main() -> None:
         "insights" + ("-quick" if args.quick else ""),
         f"Insight classifiers (default: hybrid head, {name}) vs TF-IDF + LR; accuracy / macro-F1 on test splits",
         rows,
-        {"embedder": name, "quick": args.quick, "throughput": speed},
+        {"embedder": name, "quick": args.quick, "throughput": speed, "out_of_scope": oos},
     )
 
 

@@ -129,9 +129,11 @@ def fit_head_classifier(
     min_precision: float = 0.85,
     threshold: float | None = None,
     max_in_scope_drop: float = MAX_IN_SCOPE_DROP,
+    out_of_scope_rule: bool = True,
 ) -> HeadClassifier:
     """Fit a head on labelled rows plus the taxonomy's own descriptions and examples; rows labelled with the
-    taxonomy's fallback are its out-of-scope examples (see `insights.classify.head` for the threshold rules)."""
+    taxonomy's fallback are its out-of-scope examples (see `insights.classify.head` for the threshold rules;
+    `out_of_scope_rule=False` keeps the precision rule whatever the rows, as the benchmark's earlier-rule row does)."""
     base_texts, base_labels = taxonomy.training_rows()
     all_texts = [*texts, *base_texts]
     all_labels = [*labels, *base_labels]
@@ -141,7 +143,7 @@ def fit_head_classifier(
         all_labels,
         vectors,
         min_precision=min_precision,
-        fallback=taxonomy.fallback,
+        fallback=taxonomy.fallback if out_of_scope_rule else None,
         max_in_scope_drop=max_in_scope_drop,
     )
     return HeadClassifier(

@@ -95,5 +95,5 @@ def test_mapping_errors_name_the_line_and_the_fix(tmp_path: Path) -> None:
     assert "line 4: team" in err.value.message and 'quote it, "no"' in err.value.message
     typo = tmp_path / "typo.yaml"
     typo.write_text("txet: message\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match="unknown field.*txet.*valid: layout"):
+    with pytest.raises(InvalidInput, match=r"unknown field.*txet.*valid: layout"):
         load_mapping(typo, "chat")

@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 from core.errors import InvalidInput
+from ingest.masking import mask_text
 from insights.classify.classifiers import Classifier, HeadClassifier, fit_head_classifier, zero_shot_classifier
+from insights.classify.files import read_text_file
 from insights.classify.head import HybridHead, stratified_holdout, tune_threshold
 from insights.classify.taxonomy import Label, Taxonomy, load_taxonomy
-from insights.classify.training import load_trained, read_labelled_csv, train_and_save
+from insights.classify.training import load_trained, train_and_save
 from tests.conftest import FakeEmbedder
 
 TINY = Taxonomy(
@@ -89,7 +91,8 @@ def test_train_from_csv_save_and_load_with_taxonomy_version(tmp_path: Path, fake
     rows = [(f"where is parcel {i}", "delivery") for i in range(12)] + [
         (f"please refund order {i}", "Return-Refund") for i in range(12)
     ]
-    texts, labels = read_labelled_csv(_csv(tmp_path / "train.csv", rows), taxonomy)
+    read = read_text_file(_csv(tmp_path / "train.csv", rows), mask_text, label_column="label", taxonomy=taxonomy)
+    texts, labels = [r.text for r in read.rows], [r.label or "" for r in read.rows]
     assert set(labels) == {"delivery", "return_refund"}  # labels are normalised
     report = train_and_save(taxonomy, texts, labels, fake, tmp_path / "heads")
     assert report.rows == 24 and report.taxonomy_version == taxonomy.version
@@ -107,10 +110,12 @@ def test_train_from_csv_save_and_load_with_taxonomy_version(tmp_path: Path, fake
 
 def test_unknown_labels_in_training_data_are_an_error(tmp_path: Path) -> None:
     path = _csv(tmp_path / "bad.csv", [("hello", "greeting"), ("hi", "greeting"), ("where", "delivery")])
-    with pytest.raises(InvalidInput, match="'greeting' \\(2\\)"):
-        read_labelled_csv(path, load_taxonomy("intent"))
+    intent = load_taxonomy("intent")
+    with pytest.raises(InvalidInput, match="'greeting' \\(2\\)") as err:
+        read_text_file(path, mask_text, label_column="label", taxonomy=intent)
+    assert "CXLOOP_INSIGHTS__TAXONOMY_DIR" in err.value.message and intent.source in err.value.message
     with pytest.raises(InvalidInput, match="missing column"):
-        read_labelled_csv(path, load_taxonomy("intent"), label_column="category")
+        read_text_file(path, mask_text, label_column="category", taxonomy=intent)
 
 
 def test_fit_adds_the_taxonomy_examples_to_the_rows(fake: FakeEmbedder) -> None:

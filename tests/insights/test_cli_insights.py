@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,75 @@ def test_train_then_run_then_run_again(tmp_path: Path) -> None:
     assert "classified 0 conversation(s)" in again.output
     check = runner.invoke(app, ["insights", "check", "--data-dir", str(data_dir)])
     assert "trained head" in check.output
+
+
+def _labelled_rows() -> list[tuple[str, str]]:
+    rows = [("My parcel has not arrived yet, where is it?", "delivery"), ("快递怎么还没到？", "delivery"),
+            ("I want my money back for this order.", "return_refund"), ("我要退货退款。", "return_refund"),
+            ("What is the weather like in Paris?", "other"), ("你好？", "other")]  # fmt: skip
+    return rows
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_classify_and_evaluate_a_file(tmp_path: Path, suffix: str) -> None:
+    rows = [(f"r{i}", text, label) for i, (text, label) in enumerate(_labelled_rows())]
+    rows.append(("r-phone", "Call me on 13912345678 about the late delivery.", "delivery"))
+    data = tmp_path / f"labelled{suffix}"
+    if suffix == ".csv":
+        with data.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([("id", "text", "label"), *rows])
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        for row in [("id", "text", "label"), *rows]:
+            book.active.append(row)
+        book.save(data)
+    data_dir = str(tmp_path / "data")
+    out = tmp_path / "preds.csv"
+    done = runner.invoke(app, ["insights", "classify", str(data), "--task", "intent", "--task", "sentiment",
+                               "--id-column", "id", "--out", str(out), "--data-dir", data_dir])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    with out.open(encoding="utf-8-sig") as fh:
+        written = list(csv.DictReader(fh))
+    assert [r["id"] for r in written] == [r[0] for r in rows]
+    assert {"intent", "intent_confidence", "intent_evidence", "sentiment"} <= set(written[0])
+    assert written[0]["intent"] == "delivery" and written[1]["intent"] == "delivery"
+    assert "13912345678" not in out.read_text(encoding="utf-8-sig")
+    scored = runner.invoke(app, ["insights", "evaluate", str(data), "--task", "intent", "--data-dir", data_dir])
+    assert scored.exit_code == 0, scored.output
+    assert "accuracy" in scored.output and "macro-F1" in scored.output and "'other'" in scored.output
+
+
+@pytest.mark.integration
+def test_classify_an_export_as_ingest_reads_it(tmp_path: Path) -> None:
+    export = tmp_path / "chats.csv"
+    with export.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([
+            ("conversation_id", "turn_index", "speaker", "text"),
+            ("K1", 0, "customer", "我的快递怎么还没到？电话 13912345678"), ("K1", 1, "agent", "我帮您查一下。"),
+            ("K2", 0, "customer", ""),
+        ])  # fmt: skip
+    out = tmp_path / "insights.jsonl"
+    done = runner.invoke(app, ["insights", "classify", str(export), "--channel", "chat", "--out", str(out),
+                               "--data-dir", str(tmp_path / "data")])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {line["conversation"] for line in lines} == {"K1"}
+    assert {"intent", "sentiment"} <= {line["kind"] for line in lines}
+    assert "outcome" not in {line["kind"] for line in lines}  # a service chat
+    assert "13912345678" not in out.read_text(encoding="utf-8") and "1 row(s) skipped" in done.output
+
+
+def test_train_reports_out_of_scope_and_the_threshold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.conftest import FakeEmbedder
+
+    monkeypatch.setattr("insights.classify.build.load_insight_embedder", lambda *a, **k: FakeEmbedder())
+    data = tmp_path / "train.csv"
+    with data.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([("text", "label"), *(_labelled_rows() * 4)])
+    out = runner.invoke(app, ["insights", "train", "--task", "intent", "--data", str(data),
+                              "--data-dir", str(tmp_path / "data")])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "threshold" in out.output and "rule" in out.output and "labelled 'other'" in out.output

@@ -72,6 +72,20 @@ def test_wrong_task_and_broken_yaml(tmp_path: Path) -> None:
         load_taxonomy("nonsense")
 
 
+def test_an_unquoted_no_label_names_the_line_and_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "answers.yaml"
+    path.write_text(
+        "task: answers\nlabels:\n  - name: yes_please\n    description: the customer agrees\n"
+        "  - name: no\n    description: the customer refuses\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInput) as err:
+        load_taxonomy("answers", tmp_path)
+    message = err.value.message
+    assert str(path) in message and "line 5: labels.1.name" in message
+    assert 'YAML read no as true/false: quote it, "no"' in message
+
+
 def test_company_file_overrides_the_default_and_any_edit_changes_the_version(taxonomy_dir: Path) -> None:
     default = load_taxonomy("intent")
     data = yaml.safe_load((Path(default.source)).read_text(encoding="utf-8"))
