@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from core.errors import ConfigError
+from core.ml.base import Embedder
 from core.records import Conversation, Insight, Turn
 from core.settings import KindScope
 from insights.classify import scope
@@ -32,6 +33,7 @@ class Analyzer:
     warnings: list[str] = field(default_factory=list)
     scopes: Mapping[str, KindScope] = field(default_factory=dict)  # kind -> the conversations it runs on
     sales_from_intent: bool = False
+    embedder: Embedder | None = None  # shared with the kinds (Predictions.embedder)
 
     def __post_init__(self) -> None:
         self._stages = stages(self.kinds)
@@ -85,7 +87,7 @@ class Analyzer:
         self, kind: InsightKind, ci: int, turns: list[Turn], found: dict[str, dict[_Key, Prediction]]
     ) -> Predictions:
         rows = {task: [(t, found[task][(ci, t.index, t.text)]) for t in turns] for task in kind.tasks}
-        return Predictions(rows, {task: self.classifiers[task] for task in kind.tasks})
+        return Predictions(rows, {task: self.classifiers[task] for task in kind.tasks}, self.embedder)
 
     def _classify(
         self, stage: Sequence[InsightKind], selected: dict[str, list[list[Turn]]]

@@ -51,7 +51,8 @@ def build_classifiers(
 
         chat_model = load_chat_model(settings)
     base = embedder or load_insight_embedder(settings, config)
-    parts = Parts(CachingEmbedder(base), chat_model, heads_dir(settings), config)
+    shared = base if isinstance(base, CachingEmbedder) else CachingEmbedder(base)
+    parts = Parts(shared, chat_model, heads_dir(settings), config)
     return {task: builder(taxonomies[task], parts) for task in tasks}
 
 
@@ -68,6 +69,14 @@ def build_analyzer(
     needed = {task for kind in kinds for task in kind.tasks}
     # a fixed order: the zero-shot fits share one embedding cache, so the same batches are embedded every run
     tasks = [task for task in TASK_FILES if task in needed] + sorted(needed - set(TASK_FILES))
-    classifiers = build_classifiers(settings, tasks, embedder=embedder, chat_model=chat_model, config=config)
+    shared = CachingEmbedder(embedder or load_insight_embedder(settings, config))
+    classifiers = build_classifiers(settings, tasks, embedder=shared, chat_model=chat_model, config=config)
     warnings = [warning for kind in kinds for warning in getattr(kind, "warnings", [])]
-    return Analyzer(classifiers, kinds, warnings, scopes=config.scopes, sales_from_intent=config.sales_from_intent)
+    return Analyzer(
+        classifiers,
+        kinds,
+        warnings,
+        scopes=config.scopes,
+        sales_from_intent=config.sales_from_intent,
+        embedder=shared,
+    )

@@ -1,9 +1,10 @@
 """Scoring one conversation against one scorecard: a result per item with its evidence, then the form's score.
 
-An item is `pass`, `fail` or `na` (no turn in its scope: a chat with no agent turn, say). The score is the passed
-share of the applicable items' weight, 0-100; a failed fatal item makes it 0. Evidence is the turn that decided
-the item (the matching turn of a phrase item, the offending turn of a forbidden one), quoted masked, with its
-start time on calls.
+An item is `pass`, `fail` or `na` (no turn in its scope: a chat with no agent turn, say; a timing item on a
+conversation without times). The score is the passed share of the applicable items' weight, 0-100; a failed fatal
+item makes it 0. Evidence is the turn that decided the item (the matching turn of a phrase item, the offending turn
+of a forbidden one, the closest sentence of a semantic one, where a silence ends), quoted masked, with its start
+time on calls. A mono call's turns get their speakers from `insights.quality.roles` first, and the score says so.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from typing import Literal
 from core.records import Conversation, Turn
 from insights.classify.turns import quote
 from insights.quality.phrases import parse_rule
+from insights.quality.roles import infer_roles, needs_roles
 from insights.quality.scorecard import Item, Scorecard
+from insights.quality.semantic import SemanticMatcher
+from insights.quality.timing import measure
 
 Outcome = Literal["pass", "fail", "na"]
 FIRST_SECONDS = 30.0
@@ -29,6 +33,7 @@ class ItemResult:
     quote: str | None = None
     start_s: float | None = None
     found: tuple[str, ...] = ()  # the rule's phrases present in the evidence turn
+    value: float | None = None  # a timing item's measure, a semantic item's similarity
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class Score:
     passed: bool
     fatal: bool  # a fatal item failed
     items: list[ItemResult] = field(default_factory=list)
+    roles_inferred: bool = False  # a mono call: agent and customer told apart by what they say
 
     def result(self, item: str) -> ItemResult:
         return next(r for r in self.items if r.item == item)
@@ -60,11 +66,21 @@ def in_scope(item: Item, turns: Sequence[Turn]) -> list[Turn]:
     return [t for t in timed if t.start_s is not None and t.start_s < FIRST_SECONDS]
 
 
-def judge(item: Item, turns: Sequence[Turn]) -> ItemResult:
+def judge(item: Item, turns: Sequence[Turn], matcher: SemanticMatcher | None = None) -> ItemResult:
+    if item.kind == "timing":
+        return _timing(item, turns)
     scope = in_scope(item, turns)
     if not scope:
         return ItemResult(item.id, "na")
-    rule = parse_rule(item.rule)
+    if item.kind == "semantic":
+        if matcher is None:
+            raise ValueError(f"item '{item.id}' is semantic: scoring it needs a SemanticMatcher (an embedder)")
+        match = matcher.best(item.examples, scope)
+        if match is None:
+            return ItemResult(item.id, "na")
+        outcome: Outcome = "pass" if match.similarity >= item.min_similarity else "fail"
+        return _evidence(item.id, outcome, match.turn, (quote(match.sentence),), match.similarity)
+    rule = parse_rule(item.rule or "")
     hit = next((t for t in scope if rule.matches(t.text)), None)
     if item.kind == "forbidden":
         if hit is None:
@@ -75,13 +91,29 @@ def judge(item: Item, turns: Sequence[Turn]) -> ItemResult:
     return _evidence(item.id, "pass", hit, tuple(rule.found(hit.text)))
 
 
-def _evidence(item: str, outcome: Outcome, turn: Turn, found: tuple[str, ...]) -> ItemResult:
-    return ItemResult(item, outcome, turn.index, quote(turn.text), turn.start_s, found)
+def _timing(item: Item, turns: Sequence[Turn]) -> ItemResult:
+    found = measure(item.measure or "", turns)
+    if found is None:
+        return ItemResult(item.id, "na")
+    ok = (item.min is None or found.value >= item.min) and (item.max is None or found.value <= item.max)
+    outcome: Outcome = "pass" if ok else "fail"
+    if found.turn is None:
+        return ItemResult(item.id, outcome, value=found.value)
+    return _evidence(item.id, outcome, found.turn, (), found.value)
 
 
-def score_conversation(card: Scorecard, conversation: Conversation) -> Score:
+def _evidence(
+    item: str, outcome: Outcome, turn: Turn, found: tuple[str, ...], value: float | None = None
+) -> ItemResult:
+    return ItemResult(item, outcome, turn.index, quote(turn.text), turn.start_s, found, value)
+
+
+def score_conversation(card: Scorecard, conversation: Conversation, matcher: SemanticMatcher | None = None) -> Score:
+    """`matcher` is needed when the card has semantic items."""
     turns = sorted(conversation.turns, key=lambda t: t.index)
-    results = [judge(item, turns) for item in card.items]
+    inferred = needs_roles(turns)
+    turns = infer_roles(turns) if inferred else turns
+    results = [judge(item, turns, matcher) for item in card.items]
     weights = {item.id: item.weight for item in card.items}
     fatal = any(r.outcome == "fail" and item.severity == "fatal" for item, r in zip(card.items, results, strict=True))
     applicable = sum(weights[r.item] for r in results if r.outcome != "na")
@@ -95,4 +127,5 @@ def score_conversation(card: Scorecard, conversation: Conversation) -> Score:
         passed=not fatal and value >= card.pass_mark,
         fatal=fatal,
         items=results,
+        roles_inferred=inferred,
     )

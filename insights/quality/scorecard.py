@@ -1,10 +1,14 @@
 """Scorecards (质检表): YAML forms of items, each answered per conversation, rolled into a score.
 
 A scorecard names the channels it applies to, a pass mark (0-100) and its items. An item has an id, a title, a
-kind, a weight and a severity (`fatal`: failing it zeroes the form). The kinds scored so far:
+kind, a weight and a severity (`fatal`: failing it zeroes the form). The kinds:
 
 - `phrase`: passes when its rule (`insights.quality.phrases`) matches a turn in scope;
-- `forbidden`: fails when its rule matches a turn in scope (a forbidden promise, a banned word).
+- `forbidden`: fails when its rule matches a turn in scope (a forbidden promise, a banned word);
+- `semantic`: passes when a sentence of a turn in scope means what one of its `examples` says (cosine similarity of
+  their embeddings at least `min_similarity`), however it is worded;
+- `timing`: passes when a call's `measure` (`insights.quality.timing`: longest_silence, silence_share, overtalk,
+  interruptions, agent_talk_ratio, speech_rate, hold) lies within `min` / `max`; not applicable without times.
 
 The scope is a speaker (`agent` by default, `customer`, `any`) and a position (`any`, `first_turn`, `last_turn`,
 `first_30s`: turns starting in the first 30 seconds of a call; a chat without times uses its first turn). A form is
@@ -23,16 +27,25 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from core.errors import InvalidInput
 from core.yaml_errors import parse_yaml, problems
 from insights.quality.phrases import parse_rule
+from insights.quality.timing import Measure
 
 DEFAULT_DIR = Path(__file__).with_name("scorecards")
 Channel = Literal["call", "chat", "work_order"]
 
 
+NEEDS = {"phrase": "rule", "forbidden": "rule", "semantic": "examples", "timing": "measure"}
+
+
 class Item(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
     title: str
-    kind: Literal["phrase", "forbidden"]
-    rule: str
+    kind: Literal["phrase", "forbidden", "semantic", "timing"]
+    rule: str | None = None
+    examples: list[str] = Field(default_factory=list, description="semantic: what the turn should say, any wording")
+    min_similarity: float = Field(default=0.6, ge=0, le=1)
+    measure: Measure | None = None
+    min: float | None = None
+    max: float | None = None
     speaker: Literal["agent", "customer", "any"] = "agent"
     position: Literal["any", "first_turn", "last_turn", "first_30s"] = "any"
     weight: float = Field(default=1.0, ge=0)
@@ -40,12 +53,23 @@ class Item(BaseModel):
 
     @field_validator("rule")
     @classmethod
-    def _parses(cls, rule: str) -> str:
+    def _parses(cls, rule: str | None) -> str | None:
+        if rule is None:
+            return None
         try:
             parse_rule(rule)
         except InvalidInput as e:  # as a ValueError, pydantic names the item (items.3.rule)
             raise ValueError(e.message) from None
         return rule
+
+    @model_validator(mode="after")
+    def _complete(self) -> Item:
+        field = NEEDS[self.kind]
+        if not getattr(self, field):
+            raise ValueError(f"a {self.kind} item needs '{field}'")
+        if self.kind == "timing" and self.min is None and self.max is None:
+            raise ValueError("a timing item needs 'min', 'max' or both")
+        return self
 
 
 class Scorecard(BaseModel):

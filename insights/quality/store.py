@@ -14,6 +14,7 @@ class StoredItem(BaseModel):
     outcome: str  # pass, fail or na
     turn_index: int | None = None
     quote: str | None = None  # masked
+    value: float = 1.0  # a semantic item's similarity, a timing item's measure (s, share, count, per minute); else 1
 
 
 class StoredScore(BaseModel):
@@ -41,7 +42,7 @@ def conversation_scores(session: Session, conversation_id: str) -> list[StoredSc
             continue
         item, _, outcome = r.label.rpartition(":")
         items.setdefault(r.model_name, []).append(StoredItem(item=item, outcome=outcome, turn_index=r.evidence_turn,
-                                                             quote=r.evidence_quote))  # fmt: skip
+                                                             quote=r.evidence_quote, value=r.confidence))  # fmt: skip
     return [
         StoredScore(
             scorecard=r.model_name.removeprefix("scorecard/"),

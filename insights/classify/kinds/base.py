@@ -20,6 +20,7 @@ from importlib.metadata import entry_points
 from typing import Protocol
 
 from core.errors import ConfigError
+from core.ml.base import Embedder
 from core.ml.registry import Registry
 from core.records import Conversation, Evidence, Insight, Turn
 from core.settings import Settings
@@ -73,6 +74,7 @@ class Predictions:
 
     rows: Mapping[str, list[tuple[Turn, Prediction]]]
     classifiers: Mapping[str, Classifier]
+    embedder: Embedder | None = None  # the one the classifiers share (cached), for kinds that compare meanings
 
     def __getitem__(self, task: str) -> list[tuple[Turn, Prediction]]:
         """Each selected turn with its prediction for `task`, in the order `select` gave them."""
