@@ -42,7 +42,7 @@ class Item(BaseModel):
     kind: Literal["phrase", "forbidden", "semantic", "timing"]
     rule: str | None = None
     examples: list[str] = Field(default_factory=list, description="semantic: what the turn should say, any wording")
-    min_similarity: float = Field(default=0.6, ge=0, le=1)
+    min_similarity: float = Field(default=0.55, ge=0, le=1)
     measure: Measure | None = None
     min: float | None = None
     max: float | None = None

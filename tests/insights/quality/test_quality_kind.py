@@ -36,8 +36,9 @@ def test_every_conversation_gets_a_score_and_its_items(
     assert report.classified == 4 and {"qa_item", "qa_score"} <= set(report.by_kind)
     scores, items = rows(sessions, "qa_score"), rows(sessions, "qa_item")
     assert set(scores) == {COMPLAINT.id, LOST_DEAL.id, QUESTION.id, PROMISE.id}
-    [promise] = scores[PROMISE.id]
-    assert (promise.label, promise.confidence, promise.model_name) == ("fatal", 0.0, "scorecard/service_basics")
+    assert {r.model_name for r in scores[PROMISE.id]} == {"scorecard/service_basics", "scorecard/service_manner"}
+    [promise] = [r for r in scores[PROMISE.id] if r.model_name == "scorecard/service_basics"]
+    assert (promise.label, promise.confidence) == ("fatal", 0.0)
     offending = next(r for r in items[PROMISE.id] if r.label == "no_guarantee:fail")
     assert offending.evidence_turn == 1 and "13812345678" not in (offending.evidence_quote or "")
     assert "guarantee" in (offending.evidence_quote or "")

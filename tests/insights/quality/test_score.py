@@ -79,7 +79,9 @@ def test_items_without_turns_in_scope_are_not_applicable() -> None:
 
 
 def test_the_packaged_form_scores_a_chinese_and_an_english_chat() -> None:
-    (card,) = load_scorecards()
+    cards = {c.name: c for c in load_scorecards()}
+    assert set(cards) == {"service_basics", "service_manner", "call_timing"}
+    card = cards["service_basics"]
     zh = score_conversation(
         card,
         conversation(("agent", "您好，请问有什么可以帮您？", None), ("agent", "感谢耐心等待，还有什么问题吗？", None)),

@@ -20,11 +20,16 @@ items:
 """
 
 
-def test_the_packaged_scorecard_loads() -> None:
-    (card,) = load_scorecards()
-    assert card.name == "service_basics" and card.applies_to("call") and card.applies_to("chat")
+def test_the_packaged_scorecards_load() -> None:
+    cards = {c.name: c for c in load_scorecards()}
+    card = cards["service_basics"]
+    assert card.applies_to("call") and card.applies_to("chat")
     assert {item.kind for item in card.items} == {"phrase", "forbidden"}
     assert any(item.severity == "fatal" for item in card.items)
+    assert {item.kind for item in cards["service_manner"].items} == {"semantic"}
+    assert {item.kind for item in cards["call_timing"].items} == {"timing"} and cards["call_timing"].channels == [
+        "call"
+    ]
 
 
 def test_fingerprint_changes_with_the_content() -> None:
