@@ -396,3 +396,44 @@ class LLMLabelRow(Base):
     model: Mapped[str] = mapped_column(String(128))
     version: Mapped[str] = mapped_column(String(64))  # the taxonomy and prompt the label answers to
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- quality inspection review and appeal (issue 13) ----------------------------------------------------------------
+
+
+class QaReviewRow(Base):
+    """A person's verdict on one scorecard item of one conversation; append-only, so every override is kept. The
+    latest verdict per (conversation, scorecard, item) is the one that counts."""
+
+    __tablename__ = "qa_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    scorecard: Mapped[str] = mapped_column(String(128))
+    scorecard_version: Mapped[str] = mapped_column(String(64))  # the fingerprint the machine scored with
+    item: Mapped[str] = mapped_column(String(64))
+    machine: Mapped[str] = mapped_column(String(8))  # pass | fail | na, as scored
+    outcome: Mapped[str] = mapped_column(String(8))  # the reviewer's pass | fail | na
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # masked; required when overriding
+    reviewer: Mapped[str] = mapped_column(String(64))  # API key id
+    source: Mapped[str] = mapped_column(String(16), default="review")  # review | dispute (an upheld dispute)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class QaDisputeRow(Base):
+    """An agent's dispute of one item's result, and how QA settled it."""
+
+    __tablename__ = "qa_disputes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    scorecard: Mapped[str] = mapped_column(String(128))
+    item: Mapped[str] = mapped_column(String(64))
+    disputed: Mapped[str] = mapped_column(String(8))  # the outcome the agent disputes
+    reason: Mapped[str] = mapped_column(Text)  # masked
+    raised_by: Mapped[str] = mapped_column(String(64))  # API key id
+    status: Mapped[str] = mapped_column(String(16), index=True, default="open")  # open | upheld | rejected
+    resolved_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)  # masked
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -108,23 +108,28 @@ def _evidence(
     return ItemResult(item, outcome, turn.index, quote(turn.text), turn.start_s, found, value)
 
 
+def total(card: Scorecard, outcomes: dict[str, str]) -> tuple[float, bool, bool]:
+    """(score 0-100, passed, a fatal item failed) of items' outcomes: the machine's, or after a person's review."""
+    fatal = any(outcomes.get(item.id) == "fail" and item.severity == "fatal" for item in card.items)
+    applicable = sum(item.weight for item in card.items if outcomes.get(item.id, "na") != "na")
+    earned = sum(item.weight for item in card.items if outcomes.get(item.id) == "pass")
+    value = 0.0 if fatal else round(100.0 * earned / applicable, 1) if applicable else 100.0
+    return value, not fatal and value >= card.pass_mark, fatal
+
+
 def score_conversation(card: Scorecard, conversation: Conversation, matcher: SemanticMatcher | None = None) -> Score:
     """`matcher` is needed when the card has semantic items."""
     turns = sorted(conversation.turns, key=lambda t: t.index)
     inferred = needs_roles(turns)
     turns = infer_roles(turns) if inferred else turns
     results = [judge(item, turns, matcher) for item in card.items]
-    weights = {item.id: item.weight for item in card.items}
-    fatal = any(r.outcome == "fail" and item.severity == "fatal" for item, r in zip(card.items, results, strict=True))
-    applicable = sum(weights[r.item] for r in results if r.outcome != "na")
-    earned = sum(weights[r.item] for r in results if r.outcome == "pass")
-    value = 0.0 if fatal else round(100.0 * earned / applicable, 1) if applicable else 100.0
+    value, passed, fatal = total(card, {r.item: r.outcome for r in results})
     return Score(
         conversation_id=conversation.id,
         scorecard=card.name,
         version=card.fingerprint,
         score=value,
-        passed=not fatal and value >= card.pass_mark,
+        passed=passed,
         fatal=fatal,
         items=results,
         roles_inferred=inferred,

@@ -29,8 +29,48 @@ def test_a_scored_conversation_shows_its_form(client: TestClient, keys: dict[str
     sessions = client.app.state.services.sessions  # type: ignore[attr-defined]
     store(sessions, [PROMISE])
     classify_pending(app_settings, sessions, embedder=FakeEmbedder())
-    [form] = client.get(URL.format("C-PROMISE"), headers=auth(keys["qa"])).json()
-    assert (form["scorecard"], form["result"], form["score"]) == ("service_basics", "fatal", 0.0)
+    forms = {f["scorecard"]: f for f in client.get(URL.format("C-PROMISE"), headers=auth(keys["qa"])).json()}
+    form = forms["service_basics"]
+    assert (form["result"], form["score"], form["reviewed_score"]) == ("fatal", 0.0, None)
     items = {i["item"]: i for i in form["items"]}
     assert items["greeting"]["outcome"] == "pass" and items["no_guarantee"]["outcome"] == "fail"
     assert items["no_guarantee"]["turn_index"] == 0 and "li.lei@example.com" not in items["no_guarantee"]["quote"]
+
+
+def test_review_dispute_and_agreement_through_the_api(
+    client: TestClient, keys: dict[str, str], app_settings: Settings
+) -> None:
+    sessions = client.app.state.services.sessions  # type: ignore[attr-defined]
+    store(sessions, [PROMISE])
+    classify_pending(app_settings, sessions, embedder=FakeEmbedder())
+    base = "/v1/quality"
+    review = {"scorecard": "service_basics", "items": {"greeting": {"outcome": "fail", "reason": "too curt"}}}
+    for role in ("agent", "analyst", "sales_lead"):
+        assert client.post(f"{base}/conversations/C-PROMISE/reviews", json=review,
+                           headers=auth(keys[role])).status_code == 403  # fmt: skip
+        assert client.get(f"{base}/sample", headers=auth(keys[role])).status_code == 403
+        assert client.get(f"{base}/disputes", headers=auth(keys[role])).status_code == 403
+    assert client.get(f"{base}/sample", headers=auth(keys["qa"])).json() == ["C-PROMISE"]
+    bad = {"scorecard": "service_basics", "items": {"greeting": {"outcome": "fail"}}}
+    refused = client.post(f"{base}/conversations/C-PROMISE/reviews", json=bad, headers=auth(keys["qa"]))
+    assert refused.status_code == 422 and "needs a reason" in refused.text
+    done = client.post(f"{base}/conversations/C-PROMISE/reviews", json=review, headers=auth(keys["qa"]))
+    assert done.status_code == 200 and len(done.json()) == 5
+    dispute = {"scorecard": "service_basics", "item": "no_guarantee", "reason": "a deposit is not a promise"}
+    assert client.post(f"{base}/conversations/C-PROMISE/disputes", json=dispute,
+                       headers=auth(keys["sales_lead"])).status_code == 403  # fmt: skip
+    raised = client.post(f"{base}/conversations/C-PROMISE/disputes", json=dispute, headers=auth(keys["agent"]))
+    assert raised.status_code == 200 and raised.json()["status"] == "open"
+    settle = {"decision": "rejected", "reason": "it was a promise"}
+    assert client.post(f"{base}/disputes/{raised.json()['id']}", json=settle,
+                       headers=auth(keys["agent"])).status_code == 403  # fmt: skip
+    settled = client.post(f"{base}/disputes/{raised.json()['id']}", json=settle, headers=auth(keys["qa"]))
+    assert settled.status_code == 200 and settled.json()["status"] == "rejected"
+    agreement = client.get(f"{base}/agreement", headers=auth(keys["analyst"])).json()
+    greeting = next(a for a in agreement if a["item"] == "greeting")
+    assert (greeting["reviewed"], greeting["overridden"], greeting["agree"]) == (1, 1, 0.0)
+    forms = {f["scorecard"]: f for f in client.get(URL.format("C-PROMISE"), headers=auth(keys["qa"])).json()}
+    items = {i["item"]: i for i in forms["service_basics"]["items"]}
+    assert items["greeting"]["reviewed"] == "fail" and forms["service_basics"]["reviewed_result"] == "fatal"
+    history = client.get(f"{base}/conversations/C-PROMISE/reviews", headers=auth(keys["qa"])).json()
+    assert len(history) == 5 and client.get(f"{base}/sample", headers=auth(keys["qa"])).json() == []
