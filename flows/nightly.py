@@ -144,12 +144,20 @@ def loss_digest(settings: Settings, now: datetime) -> dict[str, str]:
     return write_loss_digest(settings, now)
 
 
+@task(retries=1, retry_delay_seconds=2, retry_condition_fn=transient, cache_policy=NO_CACHE, name="qa-digest")
+def qa_digest(settings: Settings, now: datetime) -> dict[str, str]:
+    from flows.reporting import write_qa_digests
+
+    return write_qa_digests(settings, now)
+
+
 @flow(name="reports", flow_run_name=_named("reports"), validate_parameters=False)
 def reports(settings: Settings | None = None, now: datetime | None = None) -> dict[str, str]:
-    """The trend report and the loss-reason digest for the period ending `now` (HTML, Markdown, JSON)."""
+    """The trend report, the loss-reason digest and the QA digests for the period ending `now` (HTML, Markdown,
+    JSON)."""
     settings = _ready(settings)
     now = _now(now)
-    return trend_report(settings, now) | loss_digest(settings, now)
+    return trend_report(settings, now) | loss_digest(settings, now) | qa_digest(settings, now)
 
 
 # --- nightly ----------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Assemble and write the trend report and the loss-reason digest: the one place that joins insights, Andon
-alerts and knowledge gaps (`insights` never imports `knowledge`)."""
+"""Assemble and write the trend report, the loss-reason digest and the QA digests: the one place that joins
+insights, Andon alerts and knowledge gaps (`insights` never imports `knowledge`)."""
 
 from __future__ import annotations
 
@@ -110,3 +110,30 @@ def write_loss_digest(settings: Settings, now: datetime) -> dict[str, str]:
         engine.dispose()
     paths = write_report(digest, settings.reports_dir)
     return {"digest_html": str(paths["html"]), "digest_md": str(paths["md"]), "digest_json": str(paths["json"])}
+
+
+def write_qa_digests(settings: Settings, now: datetime) -> dict[str, str]:
+    """The QA digest for every team together and one per team."""
+    from insights.quality.digest import build_qa_digest
+    from insights.quality.scorecard import load_scorecards
+    from insights.reports.render.pages import write_report
+
+    end = period_end(now, settings.flows.timezone)
+    cards = {c.name: c for c in load_scorecards(settings.quality.scorecard_dir)}
+    engine = engine_for(settings)
+    out: dict[str, str] = {}
+    try:
+        with session_factory(engine)() as session:
+            overall = build_qa_digest(session, end=end, period_days=settings.reports.period_days, cards=cards)
+            digests = [overall] + [
+                build_qa_digest(session, end=end, period_days=settings.reports.period_days, team=t.scorecard,
+                                cards=cards)
+                for t in overall.teams
+            ]  # fmt: skip
+    finally:
+        engine.dispose()
+    for digest in digests:
+        paths = write_report(digest, settings.reports_dir)
+        key = f"qa_{digest.team}" if digest.team else "qa"
+        out |= {f"{key}_html": str(paths["html"]), f"{key}_md": str(paths["md"])}
+    return out

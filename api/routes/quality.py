@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -12,6 +13,7 @@ from api.auth import DbSession, Svc, require_role
 from core.errors import NotFound
 from core.keys import Principal
 from insights.quality import review as qa
+from insights.quality.digest import QaDigest, build_qa_digest
 from insights.quality.review import DisputeView, ItemAgreement, ItemVerdict, ReviewView
 from insights.quality.scorecard import load_scorecards
 from insights.quality.store import StoredScore, conversation_scores
@@ -108,3 +110,19 @@ def get_agreement(
 ) -> list[ItemAgreement]:
     """Per item: how many reviewed, the share where the machine agrees with the reviewer, Cohen's kappa."""
     return qa.agreement(session, scorecard=scorecard)
+
+
+@router.get("/digest", response_model=QaDigest)
+def get_digest(
+    *,
+    team: str | None = Query(default=None, max_length=64, description="One team (default: every team)."),
+    days: int | None = Query(default=None, ge=1, le=366, description="Period length (default reports.period_days)."),
+    svc: Svc,
+    session: DbSession,
+    _: ReaderKey,
+) -> QaDigest:
+    """QA per agent and team over the last `days` up to now, against the period before: scores, most-missed items,
+    best and worst conversations, the mean score per day."""
+    cards = {c.name: c for c in load_scorecards(svc.settings.quality.scorecard_dir)}
+    period = days or svc.settings.reports.period_days
+    return build_qa_digest(session, end=datetime.now(UTC), period_days=period, team=team, cards=cards)

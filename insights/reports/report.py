@@ -15,8 +15,11 @@ from sqlalchemy.orm import Session
 
 from core.ml.base import Embedder
 from core.settings import ReportSettings
+from insights.quality.digest import CardLine, ItemLine, build_qa_digest
 from insights.reports.topics import Namer, Topic, emerging_topics
 from insights.reports.trends import TrendData, build_trends
+
+QA_MISSED = 5
 
 
 def period_end(now: datetime, timezone: str) -> datetime:
@@ -65,6 +68,8 @@ class TrendReport(TrendData):
     andon_alerts: list[AlertSummary] = Field(default_factory=list)
     knowledge_gaps: list[GapSummary] = Field(default_factory=list)
     followups: list[FollowupSummary] = Field(default_factory=list)
+    quality: list[CardLine] = Field(default_factory=list, description="QA (质检) per scorecard, this period.")
+    quality_missed: list[ItemLine] = Field(default_factory=list, description="The most-missed QA items.")
 
 
 def assemble_report(
@@ -81,6 +86,7 @@ def assemble_report(
 ) -> TrendReport:
     """The whole report for [end - period_days, end). Topic ids are upserted in `session`: the caller commits."""
     trends = build_trends(session, end=end, period_days=settings_reports.period_days, alpha=settings_reports.alpha)
+    qa = build_qa_digest(session, end=end, period_days=settings_reports.period_days)
     topics = emerging_topics(
         session,
         embedder,
@@ -98,4 +104,6 @@ def assemble_report(
         andon_alerts=andon_alerts or [],
         knowledge_gaps=knowledge_gaps or [],
         followups=followups or [],
+        quality=qa.cards,
+        quality_missed=qa.items[:QA_MISSED],
     )

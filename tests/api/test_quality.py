@@ -74,3 +74,18 @@ def test_review_dispute_and_agreement_through_the_api(
     assert items["greeting"]["reviewed"] == "fail" and forms["service_basics"]["reviewed_result"] == "fatal"
     history = client.get(f"{base}/conversations/C-PROMISE/reviews", headers=auth(keys["qa"])).json()
     assert len(history) == 5 and client.get(f"{base}/sample", headers=auth(keys["qa"])).json() == []
+
+
+def test_the_qa_digest_route(client: TestClient, keys: dict[str, str], app_settings: Settings) -> None:
+    from datetime import UTC, datetime
+
+    sessions = client.app.state.services.sessions  # type: ignore[attr-defined]
+    recent = PROMISE.model_copy(update={"started_at": datetime.now(UTC), "agent_id": "A-9", "team": "east"})
+    store(sessions, [recent])
+    classify_pending(app_settings, sessions, embedder=FakeEmbedder())
+    assert client.get("/v1/quality/digest", headers=auth(keys["agent"])).status_code == 403
+    got = client.get("/v1/quality/digest", params={"days": 3}, headers=auth(keys["analyst"]))
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert [t["scorecard"] for t in body["teams"]] == ["east"] and body["agents"][0]["agent_id"] == "A-9"
+    assert body["worst"][0]["result"] == "fatal"

@@ -131,3 +131,16 @@ def paired_bars(name: str, title: str, rows: Sequence[tuple[str, int, int]]) -> 
     _style(ax)
     ax.legend(fontsize=7, frameon=False)
     return _svg(fig, name, title)
+
+
+def score_days(name: str, title: str, days: Sequence[date], means: Sequence[float | None]) -> Markup:
+    """Mean QA score (0-100) per day as a line; a day without scored conversations is a gap."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    x = list(range(len(days)))
+    ax.plot(x, [float("nan") if m is None else m for m in means], marker="o", color=PALETTE[0], linewidth=1.5)
+    ax.set_xticks(x, _day_labels(days))
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("mean score", fontsize=8)
+    _style(ax)
+    return _svg(fig, name, title)

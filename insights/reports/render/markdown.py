@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ingest.masking import mask_text
 
 if TYPE_CHECKING:
+    from insights.quality.digest import QaDigest
     from insights.reports.digest import LossDigest, TeamDigest
     from insights.reports.report import TrendReport
 
@@ -149,6 +150,8 @@ def trend_markdown(r: TrendReport, last: date) -> str:
         if r.knowledge_gaps
         else ["None recorded.", ""]
     )
+    out += ["## Quality inspection (质检)", ""]
+    out += _quality(r)
     out += ["## Top loss reasons", ""]
     out += (
         table(
@@ -207,4 +210,49 @@ def digest_markdown(d: LossDigest, last: date) -> str:
     ]
     for scope in [d.overall] + ([] if d.team else d.teams):
         out += _scope(scope)
+    return "\n".join(out)
+
+
+def _quality(r: TrendReport) -> list[str]:
+    if not r.quality:
+        return ["No conversation scored in this period.", ""]
+    rows = [[c.scorecard, c.conversations, _mean(c.mean_score), pct(c.pass_rate), c.fatal, _mean(c.previous_mean)]
+            for c in r.quality]  # fmt: skip
+    out = table(["scorecard", "scored", "mean", "pass", "fatal", "previous mean"], rows)
+    if r.quality_missed:
+        missed = ", ".join(f"{i.scorecard}/{i.item} {pct(i.fail_share)}" for i in r.quality_missed)
+        out += [f"Most missed: {missed}; per agent and team: the QA digest.", ""]
+    return out
+
+
+def _mean(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def qa_markdown(d: QaDigest, last: date) -> str:
+    out = [f"# QA digest (质检){': ' + d.team if d.team else ''} {day(d.start)} – {day(last)}", ""]
+    out += ["Machine scores, or the reviewed score where a person reviewed the conversation.", ""]
+    if not d.cards:
+        return "\n".join([*out, "No conversation was scored in this period: run `cxloop insights run`.", ""])
+    out += table(["scorecard", "scored", "mean", "pass", "fatal", "previous mean"],
+                 [[c.scorecard, c.conversations, _mean(c.mean_score), pct(c.pass_rate), c.fatal,
+                   _mean(c.previous_mean)] for c in d.cards])  # fmt: skip
+    if d.teams:
+        out += ["## By team", ""]
+        out += table(["team", "scored", "mean", "pass", "fatal", "previous mean"],
+                     [[t.scorecard, t.conversations, _mean(t.mean_score), pct(t.pass_rate), t.fatal,
+                       _mean(t.previous_mean)] for t in d.teams])  # fmt: skip
+    out += ["## Most-missed items", ""]
+    out += table(["scorecard", "item", "failed", "of", "fail share", "previous"],
+                 [[i.scorecard, i.item, i.failed, i.applicable, pct(i.fail_share), pct(i.previous_fail_share)]
+                  for i in d.items[:15]])  # fmt: skip
+    out += ["## By agent", ""]
+    out += table(["agent", "team", "scored", "mean", "previous", "fatal", "most missed"],
+                 [[a.agent_id, a.team, a.conversations, _mean(a.mean_score), _mean(a.previous_mean), a.fatal,
+                   ", ".join(a.most_missed)] for a in d.agents])  # fmt: skip
+    for title, rows in (("Worst conversations", d.worst), ("Best conversations", d.best)):
+        out += [f"## {title}", ""]
+        out += table(["conversation", "agent", "team", "scorecard", "score", "result"],
+                     [[c.conversation_id, c.agent_id, c.team, c.scorecard, f"{c.score:.1f}", c.result]
+                      for c in rows])  # fmt: skip
     return "\n".join(out)

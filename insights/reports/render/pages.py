@@ -16,9 +16,10 @@ from typing import Any
 from markupsafe import Markup
 
 from ingest.masking import mask_text
+from insights.quality.digest import QaDigest
 from insights.reports.digest import LossDigest
 from insights.reports.render import charts
-from insights.reports.render.markdown import digest_markdown, trend_markdown
+from insights.reports.render.markdown import digest_markdown, qa_markdown, trend_markdown
 from insights.reports.report import TrendReport
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -109,6 +110,13 @@ def render_digest_markdown(digest: LossDigest) -> str:
     return digest_markdown(digest, last_day(digest.end))
 
 
+def render_qa_html(digest: QaDigest) -> str:
+    days = [line.day for line in digest.days]
+    means = [line.mean_score for line in digest.days]
+    chart = charts.score_days("qa_scores", "Mean QA score per day", days, means) if digest.cards else None
+    return str(_env().get_template("qa_digest.html.j2").render(d=digest, chart=chart, last_day=last_day(digest.end)))
+
+
 def _atomic_write(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -125,9 +133,9 @@ def _slug(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in text).strip("-") or "team"
 
 
-def write_report(report: TrendReport | LossDigest, folder: Path) -> dict[str, Path]:
+def write_report(report: TrendReport | LossDigest | QaDigest, folder: Path) -> dict[str, Path]:
     """`trends-<last day>.{html,md,json}` and `latest.*` (or `loss-digest[-team]-<last day>.*` and
-    `loss-digest[-team]-latest.*`), each written to a temporary file and renamed into place.
+    `loss-digest[-team]-latest.*`, `qa-digest[-team]-...`), each written to a temporary file and renamed into place.
 
     Returns {"html"|"md"|"json": dated path, "latest_html"|"latest_md"|"latest_json": latest path}.
     """
@@ -135,6 +143,10 @@ def write_report(report: TrendReport | LossDigest, folder: Path) -> dict[str, Pa
     if isinstance(report, TrendReport):
         prefix, latest = "trends-", "latest"
         texts = {"html": render_trend_html(report), "md": render_trend_markdown(report)}
+    elif isinstance(report, QaDigest):
+        prefix = "qa-digest-" + (f"{_slug(report.team)}-" if report.team else "")
+        latest = f"{prefix}latest"
+        texts = {"html": render_qa_html(report), "md": qa_markdown(report, last_day(report.end))}
     else:
         prefix = "loss-digest-" + (f"{_slug(report.team)}-" if report.team else "")
         latest = f"{prefix}latest"
