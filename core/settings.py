@@ -162,8 +162,12 @@ class InsightSettings(BaseModel):
 
 class QualitySettings(BaseModel):
     scorecard_dir: Path | None = Field(
-        default=None, description="Folder of your QA scorecards (*.yaml); else the packaged starter form."
+        default=None, description="Folder of your QA scorecards (*.yaml); else the packaged starter forms."
     )
+    fatal_work_orders: bool = Field(
+        default=True, description="The nightly run opens a work order for each conversation failing a fatal item."
+    )
+    fatal_assignee: str = Field(default="qa-lead", description="Who gets those work orders.")
 
 
 class ApiSettings(BaseModel):

@@ -326,14 +326,18 @@ class AndonAlertRow(Base):
 
 
 class WorkOrderRow(Base):
-    """A task an Andon alert opens: `quality` (check and hold stock with the supplier) or `process` (root cause)."""
+    """A task an Andon alert opens, `quality` (check and hold stock with the supplier) or `process` (root cause), or
+    one a QA fatal item opens on its conversation (`qa`)."""
 
     __tablename__ = "work_orders"
     __table_args__ = (UniqueConstraint("alert_id", "kind"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    alert_id: Mapped[str] = mapped_column(ForeignKey("andon_alerts.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # quality | process
+    alert_id: Mapped[str | None] = mapped_column(
+        ForeignKey("andon_alerts.id", ondelete="CASCADE"), index=True, nullable=True
+    )
+    conversation_id: Mapped[str | None] = mapped_column(String(128), index=True, nullable=True)  # kind qa
+    kind: Mapped[str] = mapped_column(String(16))  # quality | process | qa
     assignee: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
@@ -341,7 +345,7 @@ class WorkOrderRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
-    alert: Mapped[AndonAlertRow] = relationship(back_populates="work_orders")
+    alert: Mapped[AndonAlertRow | None] = relationship(back_populates="work_orders")
 
 
 class TopicRow(Base):

@@ -42,6 +42,7 @@ class NightlyReport(BaseModel):
     summaries: dict[str, Any] = Field(default_factory=dict, description="LLM and extractive summaries written.")
     alerts_opened: int = 0
     alerts_updated: int = 0
+    qa_work_orders: int = Field(default=0, description="Work orders opened for fatal QA items.")
     reports: dict[str, str] = Field(default_factory=dict, description="What was written, by kind.")
     seconds: dict[str, float] = Field(default_factory=dict, description="Wall time per step.")
 
@@ -163,6 +164,21 @@ def reports(settings: Settings | None = None, now: datetime | None = None) -> di
 # --- nightly ----------------------------------------------------------------------------------------------------
 
 
+@task(retries=1, retry_delay_seconds=2, retry_condition_fn=transient, cache_policy=NO_CACHE, name="qa-work-orders")
+def qa_work_orders(settings: Settings) -> int:
+    """Open a work order for each conversation that newly failed a fatal QA item."""
+    from insights.quality.actions import open_fatal_work_orders
+    from insights.quality.scorecard import load_scorecards
+
+    cards = {c.name: c for c in load_scorecards(settings.quality.scorecard_dir)}
+    engine = engine_for(settings)
+    try:
+        with transaction(session_factory(engine)) as session:
+            return len(open_fatal_work_orders(session, cards, assignee=settings.quality.fatal_assignee))
+    finally:
+        engine.dispose()
+
+
 def _ingest_inbox(settings: Settings, inbox: Path) -> dict[str, dict[str, Any]]:
     from flows.ingest_files import run_ingest_flow
 
@@ -202,6 +218,8 @@ def nightly(settings: Settings | None = None, now: datetime | None = None, inbox
     labels = step("labels", lambda: labels_flow(settings, budget))
     result.labels = labels.model_dump() | {"llm_seconds_per_text": labels.llm_seconds_per_text}
     result.classified = step("classify", lambda: classify_flow(settings)).classified
+    if settings.quality.fatal_work_orders:
+        result.qa_work_orders = step("qa_work_orders", lambda: qa_work_orders(settings))
     summaries = step("summaries", lambda: summaries_flow(settings, max(0.0, budget - labels.llm_seconds)))
     result.summaries = summaries.model_dump() | {"llm_seconds_per_conversation": summaries.llm_seconds_per_conversation}
     run: AndonRun = step("andon", lambda: andon(settings, result.now))

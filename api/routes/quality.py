@@ -12,7 +12,9 @@ from pydantic import BaseModel, Field
 from api.auth import DbSession, Svc, require_role
 from core.errors import NotFound
 from core.keys import Principal
+from insights.andon.alerts import WorkOrderView
 from insights.quality import review as qa
+from insights.quality.actions import raise_work_order
 from insights.quality.digest import QaDigest, build_qa_digest
 from insights.quality.review import DisputeView, ItemAgreement, ItemVerdict, ReviewView
 from insights.quality.scorecard import load_scorecards
@@ -34,6 +36,11 @@ class DisputeIn(BaseModel):
     scorecard: str = Field(max_length=128)
     item: str = Field(max_length=64)
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class RaiseIn(BaseModel):
+    note: str | None = Field(default=None, max_length=2000, description="For the assignee (masked before storing).")
+    assignee: str | None = Field(default=None, max_length=64, description="Default quality.fatal_assignee.")
 
 
 class ResolveIn(BaseModel):
@@ -126,3 +133,12 @@ def get_digest(
     cards = {c.name: c for c in load_scorecards(svc.settings.quality.scorecard_dir)}
     period = days or svc.settings.reports.period_days
     return build_qa_digest(session, end=datetime.now(UTC), period_days=period, team=team, cards=cards)
+
+
+@router.post("/conversations/{conversation_id}/work-order", response_model=WorkOrderView)
+def post_work_order(conversation_id: str, body: RaiseIn, svc: Svc, session: DbSession, _: QaKey) -> WorkOrderView:
+    """Raise the work order of a conversation that failed a fatal item (the nightly run opens these too); the one
+    already open is returned when there is one."""
+    cards = {c.name: c for c in load_scorecards(svc.settings.quality.scorecard_dir)}
+    assignee = body.assignee or svc.settings.quality.fatal_assignee
+    return raise_work_order(session, cards, conversation_id, assignee=assignee, note=body.note)

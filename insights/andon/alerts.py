@@ -29,8 +29,12 @@ MAX_EVIDENCE = 50
 
 class WorkOrderView(BaseModel):
     id: str
-    alert_id: str
-    kind: str = Field(description="quality (check and hold stock with the supplier) | process (root-cause review)")
+    alert_id: str | None = Field(description="The Andon alert that opened it; None for a QA work order.")
+    conversation_id: str | None = Field(default=None, description="The conversation a QA work order is about.")
+    kind: str = Field(
+        description="quality (check and hold stock with the supplier) | process (root-cause review) | qa (a fatal "
+        "QA item on one conversation)"
+    )
     assignee: str
     title: str
     body: str
@@ -264,6 +268,7 @@ def work_order_view(row: WorkOrderRow) -> WorkOrderView:
     return WorkOrderView(
         id=row.id,
         alert_id=row.alert_id,
+        conversation_id=row.conversation_id,
         kind=row.kind,
         assignee=row.assignee,
         title=row.title,

@@ -89,3 +89,19 @@ def test_the_qa_digest_route(client: TestClient, keys: dict[str, str], app_setti
     body = got.json()
     assert [t["scorecard"] for t in body["teams"]] == ["east"] and body["agents"][0]["agent_id"] == "A-9"
     assert body["worst"][0]["result"] == "fatal"
+
+
+def test_raising_a_work_order_for_a_fatal_conversation(
+    client: TestClient, keys: dict[str, str], app_settings: Settings
+) -> None:
+    sessions = client.app.state.services.sessions  # type: ignore[attr-defined]
+    store(sessions, [PROMISE, COMPLAINT])
+    classify_pending(app_settings, sessions, embedder=FakeEmbedder())
+    url = "/v1/quality/conversations/{}/work-order"
+    assert client.post(url.format("C-PROMISE"), json={}, headers=auth(keys["agent"])).status_code == 403
+    raised = client.post(url.format("C-PROMISE"), json={"note": "coach on promises"}, headers=auth(keys["qa"]))
+    assert raised.status_code == 200 and raised.json()["kind"] == "qa" and raised.json()["assignee"] == "qa-lead"
+    assert "li.lei@example.com" not in raised.json()["body"]
+    assert client.post(url.format("C-LEAK"), json={}, headers=auth(keys["qa"])).status_code == 422
+    orders = client.get("/v1/work-orders", headers=auth(keys["analyst"])).json()
+    assert [o["conversation_id"] for o in orders] == ["C-PROMISE"]
