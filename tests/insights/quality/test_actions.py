@@ -19,7 +19,7 @@ from tests.insights.conftest import conversation, store
 
 PROMISE = conversation("P1", [("customer", "漏水了"), ("agent", "您好，我保证明天修好，电话 13912345678 联系我")])
 PROMISE2 = conversation("P2", [("customer", "It leaks"), ("agent", "Hello, I guarantee it is fixed tomorrow")])
-FINE = conversation("F1", [("agent", "您好，请问有什么可以帮您？"), ("customer", "漏水了"), ("agent", "还有什么问题吗？")])
+FINE = conversation("F1", [("agent", "您好，有什么可以帮您？"), ("customer", "漏水了"), ("agent", "还有什么问题吗？")])
 
 
 def test_fatal_items_open_one_work_order_each(settings: Settings, any_sessions: sessionmaker[Session]) -> None:
