@@ -168,9 +168,9 @@ def reports(settings: Settings | None = None, now: datetime | None = None) -> di
 def qa_work_orders(settings: Settings) -> int:
     """Open a work order for each conversation that newly failed a fatal QA item."""
     from insights.quality.actions import open_fatal_work_orders
-    from insights.quality.scorecard import load_scorecards
+    from insights.quality.scorecard import scorecards_by_name
 
-    cards = {c.name: c for c in load_scorecards(settings.quality.scorecard_dir)}
+    cards = scorecards_by_name(settings.quality.scorecard_dir)
     engine = engine_for(settings)
     try:
         with transaction(session_factory(engine)) as session:

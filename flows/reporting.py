@@ -115,11 +115,11 @@ def write_loss_digest(settings: Settings, now: datetime) -> dict[str, str]:
 def write_qa_digests(settings: Settings, now: datetime) -> dict[str, str]:
     """The QA digest for every team together and one per team."""
     from insights.quality.digest import build_qa_digest
-    from insights.quality.scorecard import load_scorecards
+    from insights.quality.scorecard import scorecards_by_name
     from insights.reports.render.pages import write_report
 
     end = period_end(now, settings.flows.timezone)
-    cards = {c.name: c for c in load_scorecards(settings.quality.scorecard_dir)}
+    cards = scorecards_by_name(settings.quality.scorecard_dir)
     engine = engine_for(settings)
     out: dict[str, str] = {}
     try:

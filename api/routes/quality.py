@@ -17,8 +17,14 @@ from insights.quality import review as qa
 from insights.quality.actions import raise_work_order
 from insights.quality.digest import QaDigest, build_qa_digest
 from insights.quality.review import DisputeView, ItemAgreement, ItemVerdict, ReviewView
-from insights.quality.scorecard import load_scorecards
+from insights.quality.scorecard import Scorecard, scorecards_by_name
 from insights.quality.store import StoredScore, conversation_scores
+
+
+def _cards(svc: Svc) -> dict[str, Scorecard]:
+    """The configured scorecards, read once per API process (the forms the nightly run scores with)."""
+    return svc.part("scorecards", lambda: scorecards_by_name(svc.settings.quality.scorecard_dir))
+
 
 router = APIRouter(prefix="/v1/quality", tags=["quality"])
 ReaderKey = Annotated[Principal, Depends(require_role("qa", "analyst"))]
@@ -53,7 +59,7 @@ class ResolveIn(BaseModel):
 def get_conversation_scores(conversation_id: str, svc: Svc, session: DbSession, _: ReaderKey) -> list[StoredScore]:
     """Score (0-100), pass / fail / fatal, and per item pass / fail / na with the deciding turn, quoted masked; a
     reviewed item shows the reviewer's verdict, and the form its reviewed score."""
-    cards = {c.name: c for c in load_scorecards(svc.settings.quality.scorecard_dir)}
+    cards = _cards(svc)
     found = conversation_scores(session, conversation_id, cards)
     if found is None:
         raise NotFound(f"no conversation '{conversation_id}'")
@@ -130,7 +136,7 @@ def get_digest(
 ) -> QaDigest:
     """QA per agent and team over the last `days` up to now, against the period before: scores, most-missed items,
     best and worst conversations, the mean score per day."""
-    cards = {c.name: c for c in load_scorecards(svc.settings.quality.scorecard_dir)}
+    cards = _cards(svc)
     period = days or svc.settings.reports.period_days
     return build_qa_digest(session, end=datetime.now(UTC), period_days=period, team=team, cards=cards)
 
@@ -139,6 +145,6 @@ def get_digest(
 def post_work_order(conversation_id: str, body: RaiseIn, svc: Svc, session: DbSession, _: QaKey) -> WorkOrderView:
     """Raise the work order of a conversation that failed a fatal item (the nightly run opens these too); the one
     already open is returned when there is one."""
-    cards = {c.name: c for c in load_scorecards(svc.settings.quality.scorecard_dir)}
+    cards = _cards(svc)
     assignee = body.assignee or svc.settings.quality.fatal_assignee
     return raise_work_order(session, cards, conversation_id, assignee=assignee, note=body.note)

@@ -122,3 +122,8 @@ def load_scorecards(folder: Path | None = None) -> list[Scorecard]:
     if doubled:
         raise InvalidInput(f"scorecard folder {folder}: two files name the scorecard {', '.join(doubled)}")
     return cards
+
+
+def scorecards_by_name(folder: Path | None = None) -> dict[str, Scorecard]:
+    """`load_scorecards(folder)` keyed by scorecard name."""
+    return {card.name: card for card in load_scorecards(folder)}
