@@ -92,6 +92,12 @@ def _summary(console: Console, settings: Settings, results: dict[str, Any]) -> N
         f"  insights      {insights['classified']} conversations classified ({insights['unchanged']} unchanged), "
         f"{insights['per_second']}/s"
     )
+    for case in insights.get("qa_planted", []):
+        mark = "ok" if case["found"] == case["expected"] else "MISSED"
+        console.print(
+            f"  质检 QA       {case['conversation']} {case['item']}: {case['found']} "
+            f"(planted {case['case']}: {case['expected']}, {mark}); form {case['score']} {case['result']}"
+        )
     docs = results["docs"]
     console.print(f"  documents     {docs.get('summary') or docs.get('skipped')}")
     for item in results["assist"]:

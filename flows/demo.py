@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, task
+from sqlalchemy.orm import Session
 
 from core.db import engine_for, migrate, session_factory, transaction
 from core.records import Channel
@@ -115,13 +116,38 @@ def classify(settings: Settings) -> dict[str, Any]:
     report = classify_flow(settings)
     with session_factory(engine_for(settings))() as session:
         shared = [c for c in complaint_counts(session) if c.customers >= 2]
+        qa = planted_qa(session, settings.demo_dir / "expected.yaml")
     shared.sort(key=lambda c: -c.customers)
     return {
+        "qa_planted": qa,
         "classified": report.classified,
         "unchanged": report.unchanged,
         "per_second": round(report.per_second, 1),
         "complaints": [{"product": c.product, "issue": c.issue, "customers": c.customers} for c in shared[:5]],
     }
+
+
+def planted_qa(session: Session, expected: Path) -> list[dict[str, Any]]:
+    """The demo's planted QA cases (`quality.planted` in expected.yaml) as scored: expected and found outcome."""
+    import yaml
+
+    from insights.quality.store import conversation_scores
+
+    if not expected.exists():
+        return []
+    cases = (yaml.safe_load(expected.read_text(encoding="utf-8")).get("quality") or {}).get("planted", [])
+    out = []
+    for case in cases:
+        for name in case["conversations"]:
+            cid = f"{'call' if name.startswith('CALL-') else 'chat'}:{name}"
+            scores = {s.scorecard: s for s in conversation_scores(session, cid) or []}
+            score = scores.get(case["scorecard"])
+            found = next((i for i in score.items if i.item == case["item"]), None) if score else None
+            out.append({"case": case["id"], "conversation": cid, "item": f"{case['scorecard']}/{case['item']}",
+                        "expected": case["outcome"], "found": found.outcome if found else "not scored",
+                        "quote": (found.quote or "") if found else "", "score": score.score if score else None,
+                        "result": score.result if score else None})  # fmt: skip
+    return out
 
 
 @task(name="index-documents")

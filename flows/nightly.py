@@ -1,5 +1,6 @@
-"""The nightly micro-circulation: ingest new files -> LLM labels (heads retrained) -> classify -> summaries -> Andon
--> trend report and loss-reason digest.
+"""The nightly micro-circulation: ingest new files -> LLM labels (heads retrained) -> classify (QA scoring too) ->
+summaries -> QA question items -> work orders for fatal QA items -> Andon -> trend report and loss-reason digest.
+The LLM steps share `llm.night_budget_minutes` in that order.
 
 Each step is a sub-flow usable on its own (`cxloop flows run andon`); each flow takes an optional `Settings` so a
 deployment (which passes no parameters) builds them from the worker's environment.
@@ -43,6 +44,7 @@ class NightlyReport(BaseModel):
     alerts_opened: int = 0
     alerts_updated: int = 0
     qa_work_orders: int = Field(default=0, description="Work orders opened for fatal QA items.")
+    qa_questions: dict[str, Any] = Field(default_factory=dict, description="QA question items the LLM answered.")
     reports: dict[str, str] = Field(default_factory=dict, description="What was written, by kind.")
     seconds: dict[str, float] = Field(default_factory=dict, description="Wall time per step.")
 
@@ -179,6 +181,25 @@ def qa_work_orders(settings: Settings) -> int:
         engine.dispose()
 
 
+@task(retries=1, retry_delay_seconds=2, retry_condition_fn=transient, cache_policy=NO_CACHE, name="qa-questions")
+def qa_questions(settings: Settings, budget_s: float) -> dict[str, Any]:
+    """Have the chat model answer the scorecards' question items of newly scored conversations, within the budget."""
+    from core.ml.chat import load_chat_model
+    from insights.quality.questions import answer_pending
+    from insights.quality.scorecard import scorecards_by_name
+
+    chat = load_chat_model(settings) if settings.llm.uses.qa_questions else None
+    cards = scorecards_by_name(settings.quality.scorecard_dir)
+    if chat is None or not any(i.kind == "question" for c in cards.values() for i in c.items):
+        return {"skipped": "no chat model" if chat is None else "no question items"}
+    name = str(getattr(chat, "model_name", None) or settings.llm.model)
+    engine = engine_for(settings)
+    try:
+        return answer_pending(session_factory(engine), chat, cards, model_name=name, budget_s=budget_s).model_dump()
+    finally:
+        engine.dispose()
+
+
 def _ingest_inbox(settings: Settings, inbox: Path) -> dict[str, dict[str, Any]]:
     from flows.ingest_files import run_ingest_flow
 
@@ -218,10 +239,12 @@ def nightly(settings: Settings | None = None, now: datetime | None = None, inbox
     labels = step("labels", lambda: labels_flow(settings, budget))
     result.labels = labels.model_dump() | {"llm_seconds_per_text": labels.llm_seconds_per_text}
     result.classified = step("classify", lambda: classify_flow(settings)).classified
-    if settings.quality.fatal_work_orders:
-        result.qa_work_orders = step("qa_work_orders", lambda: qa_work_orders(settings))
     summaries = step("summaries", lambda: summaries_flow(settings, max(0.0, budget - labels.llm_seconds)))
     result.summaries = summaries.model_dump() | {"llm_seconds_per_conversation": summaries.llm_seconds_per_conversation}
+    left = max(0.0, budget - labels.llm_seconds - summaries.llm_seconds)
+    result.qa_questions = step("qa_questions", lambda: qa_questions(settings, left))
+    if settings.quality.fatal_work_orders:
+        result.qa_work_orders = step("qa_work_orders", lambda: qa_work_orders(settings))
     run: AndonRun = step("andon", lambda: andon(settings, result.now))
     result.alerts_opened, result.alerts_updated = len(run.opened), len(run.updated)
     result.reports = step("reports", lambda: reports(settings, result.now))

@@ -70,6 +70,7 @@ class WhisperTranscriber:
         name: str,
         workers: int = 1,
         batch_size: int = 8,
+        vad_threshold: float = 0.35,
     ) -> None:
         fw = require("faster_whisper", "faster-whisper==1.2.1", "Speech-to-text")
         if not (folder / "model.bin").exists():
@@ -90,6 +91,7 @@ class WhisperTranscriber:
         # batching the VAD chunks of one file through the encoder is ~10-25% faster on CPU than one by one
         self._batched: Any = fw.BatchedInferencePipeline(self._model) if batch_size > 1 else None
         self.batch_size = batch_size
+        self.vad_threshold = vad_threshold
 
     def transcribe(self, audio: Path | np.ndarray, *, language: str | None = None) -> Transcript:
         samples = audio if isinstance(audio, np.ndarray) else self._fw.decode_audio(str(audio))
@@ -101,6 +103,7 @@ class WhisperTranscriber:
             "language": language,
             "beam_size": self.beam_size,
             "vad_filter": True,
+            "vad_parameters": {"threshold": self.vad_threshold},
             "initial_prompt": prompt,
             "condition_on_previous_text": False,
             # word times let a segment be cut where the speaker paused: after VAD drops the silence, Whisper
@@ -153,6 +156,7 @@ def _packaged_base(settings: Settings, threads: int | None = None, workers: int 
         name="whisper-base",
         workers=workers or m.asr_workers,
         batch_size=m.asr_batch_size,
+        vad_threshold=m.asr_vad_threshold,
     )
 
 
@@ -169,6 +173,7 @@ def _from_path(settings: Settings, threads: int | None = None, workers: int | No
         name=f"whisper:{m.asr_path.name}",
         workers=workers or m.asr_workers,
         batch_size=m.asr_batch_size,
+        vad_threshold=m.asr_vad_threshold,
     )
 
 

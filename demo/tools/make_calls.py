@@ -6,7 +6,9 @@ The audio is committed, so users never run this. It exists so the recordings can
 What it makes, for every call in scripts.yaml:
 
 * ``CALL-XXXX.ogg``: Ogg Vorbis, 2 channels, 8 kHz. The agent speaks on the LEFT channel and the customer on
-  the RIGHT channel; turns follow each other with a 0.4 s gap and the other channel is silent meanwhile.
+  the RIGHT channel; turns follow each other with a 0.4 s gap (a turn's ``gap_before`` changes it: a long hold,
+  or a negative gap for an interruption) and the other channel is silent meanwhile.
+* ``tools/src/call_timeline.yaml``: where each turn's voice is, the truth for the QA timing items.
 * ``CALL-XXXX.json``: the call metadata (id, started_at, agent_id, team, customer_number, product, language,
   outcome).
 
@@ -42,6 +44,11 @@ import yaml
 
 CALLS_DIR = Path(__file__).resolve().parent.parent / "calls"
 SCRIPTS = CALLS_DIR / "scripts.yaml"
+TIMELINE = CALLS_DIR.parent / "tools" / "src" / "call_timeline.yaml"
+TIMELINE_HEADER = """\
+# Written by demo/tools/make_calls.py: where each turn's voice is in the built recording (seconds from the start;
+# first and last sample above 1% of full scale). The ground truth for the QA timing items (bench/quality.py).
+"""
 RATE = 8000
 GAP_S = 0.4
 LEAD_S = 0.5
@@ -133,11 +140,23 @@ def synth(text: str, lang: str, role: str, workdir: Path, n: int, english_engine
     return samples
 
 
-def build_call(call: dict, out_dir: Path, english_engine: str = "flite") -> float:
+def trimmed(samples: array.array, start_s: float) -> tuple[float, float]:
+    """Where the voice is in a synthesised turn placed at `start_s`: first and last sample above 1% of full scale."""
+    loud = [i for i, v in enumerate(samples) if abs(v) > 328]
+    if not loud:
+        return start_s, start_s
+    return round(start_s + loud[0] / RATE, 3), round(start_s + (loud[-1] + 1) / RATE, 3)
+
+
+def build_call(call: dict, out_dir: Path, english_engine: str = "flite") -> tuple[float, list[dict]]:
+    """Write the call's audio and sidecar; return its length and the timeline (where each turn's voice is).
+
+    A turn's ``gap_before`` (seconds, default GAP_S) is the silence after the previous turn ends: a long one is a
+    hold or dead air, a negative one starts the turn before the previous one ends (overtalk, an interruption).
+    """
     lang = call["language"]
-    left = array.array("h", [0] * int(LEAD_S * RATE))
-    right = array.array("h", [0] * int(LEAD_S * RATE))
-    gap = array.array("h", [0] * int(GAP_S * RATE))
+    placed: list[tuple[str, int, array.array]] = []  # (speaker, start sample, samples)
+    cursor = int(LEAD_S * RATE)
     with tempfile.TemporaryDirectory() as tmp:
         for n, turn in enumerate(call["turns"]):
             role = turn["speaker"]
@@ -148,16 +167,20 @@ def build_call(call: dict, out_dir: Path, english_engine: str = "flite") -> floa
             else:
                 speech = english_speech(turn["text"])
             s = synth(speech, lang, role, Path(tmp), n, english_engine)
-            silence = array.array("h", [0] * len(s))
-            (left if role == "agent" else right).extend(s)
-            (right if role == "agent" else left).extend(silence)
-            if n < len(call["turns"]) - 1:
-                left.extend(gap)
-                right.extend(gap)
-        tail = array.array("h", [0] * int(TAIL_S * RATE))
-        left.extend(tail)
-        right.extend(tail)
-        inter = array.array("h", [0] * (2 * len(left)))
+            if n:
+                cursor = max(0, cursor + int(float(turn.get("gap_before", GAP_S)) * RATE))
+            placed.append((role, cursor, s))
+            cursor += len(s)
+        length = max(start + len(s) for _, start, s in placed) + int(TAIL_S * RATE)
+        left = array.array("h", [0] * length)
+        right = array.array("h", [0] * length)
+        timeline = []
+        for n, (role, start, s) in enumerate(placed):
+            channel = left if role == "agent" else right
+            channel[start:start + len(s)] = s
+            voice_start, voice_end = trimmed(s, start / RATE)
+            timeline.append({"turn": n, "speaker": role, "start_s": voice_start, "end_s": voice_end})
+        inter = array.array("h", [0] * (2 * length))
         inter[0::2] = left
         inter[1::2] = right
         if sys.byteorder == "big":
@@ -173,7 +196,7 @@ def build_call(call: dict, out_dir: Path, english_engine: str = "flite") -> floa
     meta = {k: call.get(k) for k in META_KEYS}
     (out_dir / f"{call['id']}.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
                                                 encoding="utf-8")
-    return len(left) / RATE
+    return length / RATE, timeline
 
 
 def main() -> None:
@@ -182,7 +205,10 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="call ids to build (default: all)")
     ap.add_argument("--english-engine", choices=["flite", "espeak"], default="flite",
                     help="synthesiser for English calls (default: flite; espeak-ng is clearly less intelligible)")
+    ap.add_argument("--out", type=Path, default=CALLS_DIR,
+                    help="folder for the audio and sidecars (default: demo/calls); the timeline is always written")
     args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
     data = yaml.safe_load(SCRIPTS.read_text(encoding="utf-8"))
     calls = data["calls"]
     if args.fill_pinyin:
@@ -195,13 +221,17 @@ def main() -> None:
         print(f"pinyin written for {sum(c['language'] == 'zh' for c in calls)} Chinese calls")
         return
     total = 0.0
+    timelines = yaml.safe_load(TIMELINE.read_text(encoding="utf-8")) if TIMELINE.exists() else None
+    timelines = (timelines or {}).get("calls", {})
     for call in calls:
         if args.only and call["id"] not in args.only:
             continue
-        secs = build_call(call, CALLS_DIR, args.english_engine)
+        secs, timelines[call["id"]] = build_call(call, args.out, args.english_engine)
         total += secs
         print(f"{call['id']}  {call['language']}  {secs:5.1f} s")
-    print(f"total {total:.1f} s")
+    body = yaml.safe_dump({"calls": dict(sorted(timelines.items()))}, sort_keys=False, width=1000)
+    TIMELINE.write_text(TIMELINE_HEADER + body, encoding="utf-8")
+    print(f"total {total:.1f} s; timeline in {TIMELINE.name}")
 
 
 if __name__ == "__main__":

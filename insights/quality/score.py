@@ -1,10 +1,11 @@
 """Scoring one conversation against one scorecard: a result per item with its evidence, then the form's score.
 
 An item is `pass`, `fail` or `na` (no turn in its scope: a chat with no agent turn, say; a timing item on a
-conversation without times). The score is the passed share of the applicable items' weight, 0-100; a failed fatal
-item makes it 0. Evidence is the turn that decided the item (the matching turn of a phrase item, the offending turn
-of a forbidden one, the closest sentence of a semantic one, where a silence ends), quoted masked, with its start
-time on calls. A mono call's turns get their speakers from `insights.quality.roles` first, and the score says so.
+conversation without times; a question item the chat model has not answered yet). The score is the passed share of
+the applicable items' weight, 0-100; a failed fatal item makes it 0. Evidence is the turn that decided the item (the
+matching turn of a phrase item, the offending turn of a forbidden one, the closest sentence of a semantic one, where
+a silence ends), quoted masked, with its start time on calls. A mono call's turns get their speakers from
+`insights.quality.roles` first, and the score says so.
 """
 
 from __future__ import annotations
@@ -69,12 +70,19 @@ def in_scope(item: Item, turns: Sequence[Turn]) -> list[Turn]:
 def judge(item: Item, turns: Sequence[Turn], matcher: SemanticMatcher | None = None) -> ItemResult:
     if item.kind == "timing":
         return _timing(item, turns)
+    if item.kind == "question":  # answered later by the chat model (insights.quality.questions), within its budget
+        return ItemResult(item.id, "na")
     scope = in_scope(item, turns)
     if not scope:
         return ItemResult(item.id, "na")
     if item.kind == "semantic":
         if matcher is None:
             raise ValueError(f"item '{item.id}' is semantic: scoring it needs a SemanticMatcher (an embedder)")
+        if item.rule:  # a wording that settles it before meaning is weighed ("sorry", 抱歉)
+            rule = parse_rule(item.rule)
+            hit = next((t for t in scope if rule.matches(t.text)), None)
+            if hit is not None:
+                return _evidence(item.id, "pass", hit, tuple(rule.found(hit.text)))
         match = matcher.best(item.examples, scope)
         if match is None:
             return ItemResult(item.id, "na")

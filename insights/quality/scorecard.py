@@ -6,9 +6,13 @@ kind, a weight and a severity (`fatal`: failing it zeroes the form). The kinds:
 - `phrase`: passes when its rule (`insights.quality.phrases`) matches a turn in scope;
 - `forbidden`: fails when its rule matches a turn in scope (a forbidden promise, a banned word);
 - `semantic`: passes when a sentence of a turn in scope means what one of its `examples` says (cosine similarity of
-  their embeddings at least `min_similarity`), however it is worded;
+  their embeddings at least `min_similarity`), however it is worded; an optional `rule` passes it at once when
+  its words are there (the wording nobody needs a model for: "sorry", 抱歉);
 - `timing`: passes when a call's `measure` (`insights.quality.timing`: longest_silence, silence_share, overtalk,
-  interruptions, agent_talk_ratio, speech_rate, hold) lies within `min` / `max`; not applicable without times.
+  interruptions, agent_talk_ratio, speech_rate, hold) lies within `min` / `max`; not applicable without times;
+- `question`: a yes / no / not-applicable `question` the chat model answers with the turn that shows it
+  (`insights.quality.questions`); passes on the answer `pass_on` (yes by default). Answered in the nightly run
+  within the LLM budget; until then, or with no chat model, the item is not applicable.
 
 The scope is a speaker (`agent` by default, `customer`, `any`) and a position (`any`, `first_turn`, `last_turn`,
 `first_30s`: turns starting in the first 30 seconds of a call; a chat without times uses its first turn). A form is
@@ -33,16 +37,18 @@ DEFAULT_DIR = Path(__file__).with_name("scorecards")
 Channel = Literal["call", "chat", "work_order"]
 
 
-NEEDS = {"phrase": "rule", "forbidden": "rule", "semantic": "examples", "timing": "measure"}
+NEEDS = {"phrase": "rule", "forbidden": "rule", "semantic": "examples", "timing": "measure", "question": "question"}
 
 
 class Item(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
     title: str
-    kind: Literal["phrase", "forbidden", "semantic", "timing"]
+    kind: Literal["phrase", "forbidden", "semantic", "timing", "question"]
     rule: str | None = None
     examples: list[str] = Field(default_factory=list, description="semantic: what the turn should say, any wording")
     min_similarity: float = Field(default=0.55, ge=0, le=1)
+    question: str | None = Field(default=None, description="question: asked of the chat model, any language")
+    pass_on: Literal["yes", "no"] = Field(default="yes", description="question: the answer that passes the item")
     measure: Measure | None = None
     min: float | None = None
     max: float | None = None

@@ -50,7 +50,16 @@ def test_nightly_over_an_inbox_is_idempotent(
     assert first.ingested["chats"]["conversations_stored"] == 2
     assert first.ingested["work_orders"]["conversations_stored"] == 3
     assert first.classified == 5
-    assert set(first.seconds) == {"ingest", "labels", "classify", "qa_work_orders", "summaries", "andon", "reports"}
+    assert set(first.seconds) == {
+        "ingest",
+        "labels",
+        "classify",
+        "summaries",
+        "qa_questions",
+        "qa_work_orders",
+        "andon",
+        "reports",
+    }
     assert first.summaries["extractive"] == 5 and first.summaries["llm"] == 0  # the test session runs no LLM
     assert first.labels["labelled"] == 0
     assert first.alerts_opened == 1
