@@ -15,7 +15,7 @@ from core.settings import QualitySettings, Settings
 from core.tables import InsightRow
 from insights.classify.runner import classify_pending
 from insights.quality.questions import QuestionAnswer, answer_pending, pending
-from insights.quality.scorecard import DEFAULT_DIR, parse_scorecard, scorecards_by_name
+from insights.quality.scorecard import DEFAULT_DIR, Scorecard, parse_scorecard, scorecards_by_name
 from insights.quality.store import conversation_scores
 from tests.conftest import FakeEmbedder
 from tests.insights.conftest import COMPLAINT, QUESTION, store
@@ -63,12 +63,17 @@ def qa(sessions: sessionmaker[Session], cid: str, kind: str) -> list[InsightRow]
         return list(s.scalars(select(InsightRow).where(InsightRow.conversation_id == cid, InsightRow.kind == kind)))
 
 
-def test_answers_replace_the_pending_items_and_rescore_the_form(
-    with_questions: Settings, sessions: sessionmaker[Session], fake: FakeEmbedder
-) -> None:
+@pytest.fixture
+def cards(with_questions: Settings, sessions: sessionmaker[Session], fake: FakeEmbedder) -> dict[str, Scorecard]:
+    """COMPLAINT and QUESTION scored with the example question form: its items pending."""
     store(sessions, [COMPLAINT, QUESTION])
     classify_pending(with_questions, sessions, embedder=fake)
-    cards = scorecards_by_name(with_questions.quality.scorecard_dir)
+    return scorecards_by_name(with_questions.quality.scorecard_dir)
+
+
+def test_answers_replace_the_pending_items_and_rescore_the_form(
+    sessions: sessionmaker[Session], cards: dict[str, Scorecard]
+) -> None:
     assert {r.label for r in qa(sessions, COMPLAINT.id, "qa_item")} == {
         "resolved_or_next_step:na",
         "no_unkept_promise:na",
@@ -102,11 +107,8 @@ def test_answers_replace_the_pending_items_and_rescore_the_form(
 
 
 def test_a_failed_answer_stays_pending_and_the_budget_is_kept(
-    with_questions: Settings, sessions: sessionmaker[Session], fake: FakeEmbedder
+    sessions: sessionmaker[Session], cards: dict[str, Scorecard]
 ) -> None:
-    store(sessions, [COMPLAINT, QUESTION])
-    classify_pending(with_questions, sessions, embedder=fake)
-    cards = scorecards_by_name(with_questions.quality.scorecard_dir)
     broken = answer_pending(sessions, FakeChat(RuntimeError("model crashed")), cards, model_name="x")
     assert (broken.asked, broken.answered, broken.failed) == (4, 0, 4)
     none = answer_pending(sessions, FakeChat({"answer": "yes"}), cards, model_name="x", budget_s=0.0)
