@@ -184,7 +184,7 @@ def qa_work_orders(settings: Settings) -> int:
 @task(retries=1, retry_delay_seconds=2, retry_condition_fn=transient, cache_policy=NO_CACHE, name="qa-questions")
 def qa_questions(settings: Settings, budget_s: float) -> dict[str, Any]:
     """Have the chat model answer the scorecards' question items of newly scored conversations, within the budget."""
-    from core.ml.chat import load_chat_model
+    from core.ml.chat import chat_model_name, load_chat_model
     from insights.quality.questions import answer_pending
     from insights.quality.scorecard import scorecards_by_name
 
@@ -192,7 +192,7 @@ def qa_questions(settings: Settings, budget_s: float) -> dict[str, Any]:
     cards = scorecards_by_name(settings.quality.scorecard_dir)
     if chat is None or not any(i.kind == "question" for c in cards.values() for i in c.items):
         return {"skipped": "no chat model" if chat is None else "no question items"}
-    name = str(getattr(chat, "model_name", None) or settings.llm.model)
+    name = chat_model_name(chat, settings)
     engine = engine_for(settings)
     try:
         return answer_pending(session_factory(engine), chat, cards, model_name=name, budget_s=budget_s).model_dump()

@@ -17,10 +17,10 @@ from insights.summaries.run import SummaryRun, summarise_pending
 
 @task(retries=2, retry_delay_seconds=2, retry_condition_fn=transient, cache_policy=NO_CACHE, name="summarise-pending")
 def summarise_task(settings: Settings, budget_s: float, limit: int | None) -> SummaryRun:
-    from core.ml.chat import load_chat_model
+    from core.ml.chat import chat_model_name, load_chat_model
 
     chat = load_chat_model(settings) if settings.llm.uses.summaries else None
-    name = str(getattr(chat, "model_name", None) or settings.llm.model) if chat is not None else ""
+    name = chat_model_name(chat, settings) if chat is not None else ""
     engine = engine_for(settings)
     try:
         return summarise_pending(session_factory(engine), chat, model_name=name, budget_s=budget_s, limit=limit)

@@ -18,6 +18,11 @@ def packaged_smollm2() -> tuple[Path, str]:
     return folder, "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
+def chat_model_name(chat_model: object, settings: Settings) -> str:
+    """The name records carry for `chat_model`: its own `model_name`, else the configured `llm.model`."""
+    return str(getattr(chat_model, "model_name", None) or settings.llm.model)
+
+
 def load_chat_model(settings: Settings) -> BaseChatModel | None:
     """The configured chat model, or None when provider is 'none' (extractive answers, embedding heads).
 

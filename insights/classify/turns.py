@@ -1,4 +1,5 @@
-"""Which turns speak for the customer, the opening turn that says why they came, and evidence quotes."""
+"""Which turns speak for the customer, the opening turn that says why they came, evidence quotes, and the
+conversation as an LLM prompt reads it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from core.records import Conversation, Turn
 from ingest.masking import mask_text
 
 QUOTE_CHARS = 300
+PROMPT_CHARS = 3000  # of conversation text in an LLM prompt (~1,500 tokens of Chinese)
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -17,6 +19,18 @@ def quote(text: str) -> str:
     """Evidence as shown to people: masked (again: cheap insurance), trimmed."""
     masked = mask_text(text).strip()
     return masked if len(masked) <= QUOTE_CHARS else masked[: QUOTE_CHARS - 1] + "…"
+
+
+def transcript(conversation: Conversation, *, numbered: bool = False) -> str:
+    """One line per non-empty turn, `speaker: text` (`[index] speaker: text` when `numbered`, for prompts that ask
+    for a turn back), cut at PROMPT_CHARS."""
+    lines = [
+        f"{f'[{t.index}] ' if numbered else ''}{t.speaker}: {t.text.strip()}"
+        for t in conversation.turns
+        if t.text.strip()
+    ]
+    text = "\n".join(lines)
+    return text if len(text) <= PROMPT_CHARS else text[: PROMPT_CHARS - 1] + "…"
 
 
 def customer_turns(conversation: Conversation) -> list[Turn]:

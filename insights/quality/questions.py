@@ -24,12 +24,11 @@ from core.db import transaction
 from core.records import Conversation
 from core.tables import ConversationRow, InsightRow
 from ingest.ledger import from_row
-from insights.classify.turns import quote
+from insights.classify.turns import quote, transcript
 from insights.quality.score import Outcome, total
 from insights.quality.scorecard import Item, Scorecard
 
 log = logging.getLogger(__name__)
-MAX_CHARS = 3000  # of conversation text in the prompt
 SYSTEM = (
     "You are a quality inspector (质检) in a contact center. Read the conversation: each line is a turn index in "
     "brackets, the speaker and the text. Answer the question about it with yes, no or not_applicable (the question "
@@ -54,17 +53,11 @@ class QuestionRun(BaseModel):
     budget_left: bool = True
 
 
-def transcript(conversation: Conversation) -> str:
-    lines = [f"[{t.index}] {t.speaker}: {t.text.strip()}" for t in conversation.turns if t.text.strip()]
-    text = "\n".join(lines)
-    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1] + "…"
-
-
 def ask(chat_model: Any, item: Item, conversation: Conversation) -> tuple[Outcome, str, int | None]:
     """(outcome, the model's answer, evidence turn) for one question item; raises when the call or answer fails."""
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    prompt = f"Question: {item.question}\n\nConversation:\n{transcript(conversation)}"
+    prompt = f"Question: {item.question}\n\nConversation:\n{transcript(conversation, numbered=True)}"
     reply = chat_model.with_structured_output(QuestionAnswer).invoke([SystemMessage(SYSTEM), HumanMessage(prompt)])
     answer = reply if isinstance(reply, QuestionAnswer) else QuestionAnswer.model_validate(reply)
     indexes = {t.index for t in conversation.turns}

@@ -16,7 +16,7 @@ from typing import Literal
 
 from core.records import Conversation, Turn
 from insights.classify.turns import quote
-from insights.quality.phrases import parse_rule
+from insights.quality.phrases import Rule, parse_rule
 from insights.quality.roles import infer_roles, needs_roles
 from insights.quality.scorecard import Item, Scorecard
 from insights.quality.semantic import SemanticMatcher
@@ -80,7 +80,7 @@ def judge(item: Item, turns: Sequence[Turn], matcher: SemanticMatcher | None = N
             raise ValueError(f"item '{item.id}' is semantic: scoring it needs a SemanticMatcher (an embedder)")
         if item.rule:  # a wording that settles it before meaning is weighed ("sorry", 抱歉)
             rule = parse_rule(item.rule)
-            hit = next((t for t in scope if rule.matches(t.text)), None)
+            hit = _first_match(rule, scope)
             if hit is not None:
                 return _evidence(item.id, "pass", hit, tuple(rule.found(hit.text)))
         match = matcher.best(item.examples, scope)
@@ -89,7 +89,7 @@ def judge(item: Item, turns: Sequence[Turn], matcher: SemanticMatcher | None = N
         outcome: Outcome = "pass" if match.similarity >= item.min_similarity else "fail"
         return _evidence(item.id, outcome, match.turn, (quote(match.sentence),), match.similarity)
     rule = parse_rule(item.rule or "")
-    hit = next((t for t in scope if rule.matches(t.text)), None)
+    hit = _first_match(rule, scope)
     if item.kind == "forbidden":
         if hit is None:
             return ItemResult(item.id, "pass")
@@ -97,6 +97,10 @@ def judge(item: Item, turns: Sequence[Turn], matcher: SemanticMatcher | None = N
     if hit is None:  # the first turn in scope stands as the place the phrase was missing
         return _evidence(item.id, "fail", scope[0], ())
     return _evidence(item.id, "pass", hit, tuple(rule.found(hit.text)))
+
+
+def _first_match(rule: Rule, turns: Sequence[Turn]) -> Turn | None:
+    return next((t for t in turns if rule.matches(t.text)), None)
 
 
 def _timing(item: Item, turns: Sequence[Turn]) -> ItemResult:

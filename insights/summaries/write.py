@@ -13,11 +13,10 @@ from pydantic import BaseModel, Field
 
 from core.records import Conversation, Summary
 from ingest.masking import mask_text
-from insights.classify.turns import customer_turns, opening
+from insights.classify.turns import customer_turns, opening, transcript
 from knowledge.text import split_sentences
 
 PROMPT_VERSION = "s1"
-MAX_CHARS = 3000  # of conversation text in the prompt (~1,500 tokens of Chinese)
 FIELD_CHARS = 300
 SYSTEM = (
     "You write the after-contact summary of a customer-service conversation for the contact center's records. "
@@ -43,12 +42,6 @@ class SummaryAnswer(BaseModel):
     actions: list[str] = Field(description="What the agent did.")
     outcome: str = Field(description="How it ended, one sentence.")
     follow_ups: list[str] = Field(description="Promised next steps; empty if none.")
-
-
-def transcript(conversation: Conversation) -> str:
-    lines = [f"{t.speaker}: {t.text.strip()}" for t in conversation.turns if t.text.strip()]
-    text = "\n".join(lines)
-    return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1] + "…"
 
 
 def messages(conversation: Conversation) -> list[Any]:
