@@ -39,3 +39,5 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
 def test_invalid_values_are_rejected() -> None:
     with pytest.raises(ValueError, match="provider"):
         Settings(_env_file=None, llm={"provider": "bard"})
+    with pytest.raises(ValueError, match="asr_vad_threshold"):
+        Settings(_env_file=None, models={"asr_vad_threshold": 1.5})  # a probability
