@@ -19,7 +19,19 @@ from sqlalchemy import Engine
 from api.audit import AuditMiddleware
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
-from api.routes import admin, andon, assist, conversations, health, ingest, insights, knowledge, quality, reports
+from api.routes import (
+    admin,
+    andon,
+    assist,
+    conversations,
+    health,
+    ingest,
+    insights,
+    knowledge,
+    quality,
+    reports,
+    workorders,
+)
 from api.services import Services
 from core import __version__
 from core.db import migrate
@@ -72,7 +84,7 @@ def create_app(
     )
     app.add_middleware(AuditMiddleware)  # added last = outermost: refused requests are audited too
     app.include_router(health.router)
-    for module in (admin, ingest, conversations, assist, knowledge, insights, quality, andon, reports):
+    for module in (admin, ingest, conversations, assist, knowledge, insights, quality, andon, workorders, reports):
         app.include_router(module.router)
     return app
 

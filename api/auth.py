@@ -38,6 +38,8 @@ def _presented_key(request: Request) -> str | None:
 
 
 DbSession = Annotated[Session, Depends(db_session)]  # one transaction per request
+# committed before the response is sent, so a background task after it sees the writes (the webhook outbox)
+CommittedSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def principal(request: Request, svc: Svc) -> Principal:

@@ -20,6 +20,7 @@ NAMES = {
     "labels": "the LLM labels a sample of new conversations; the fast heads are retrained on its labels",
     "summaries": "after-contact summaries of new or changed conversations (LLM within the budget, else extractive)",
     "andon": "open Andon alerts and work orders for repeated complaints",
+    "sla": "work-order SLA sweep: warnings before the deadline, escalations after it, webhooks",
     "reports": "write the trend report and the loss-reason digest",
 }
 
@@ -43,7 +44,9 @@ def list_flows() -> None:
 
 @app.command()
 def run(
-    name: Annotated[str, typer.Argument(help="nightly, labels, summaries, andon or reports (`cxloop flows list`).")],
+    name: Annotated[
+        str, typer.Argument(help="nightly, labels, summaries, andon, sla or reports (`cxloop flows list`).")
+    ],
     data_dir: DataDir = None,
     now: Annotated[
         str | None, typer.Option(help="Run as of this time (ISO), e.g. to replay a past night. Default: now.")
@@ -80,6 +83,15 @@ def run(
             typer.echo(f"{len(run.opened)} alert(s) opened, {len(run.updated)} updated ({run.events} complaints)")
             for alert in run.opened:
                 typer.echo(f"  {alert.product} / {alert.issue}: {alert.customers} customers, {alert.id}")
+        elif name == "sla":
+            from flows.workorders import sla
+
+            swept = sla(settings, as_of)
+            done = swept.sweep
+            typer.echo(
+                f"{done.warned} warned, {done.breached} escalated to team leads, {done.to_manager} to managers;"
+                f" webhooks {swept.delivered or 'none pending'}"
+            )
         else:
             for kind, path in nf.reports(settings, as_of).items():
                 typer.echo(f"{kind}: {path}")
@@ -100,7 +112,7 @@ def serve(data_dir: DataDir = None) -> None:
 
         typer.echo(
             f"serving: nightly at '{settings.flows.nightly_cron}', andon at '{settings.flows.andon_cron}' "
-            f"({settings.flows.timezone}); Ctrl-C stops"
+            f"({settings.flows.timezone}), sla at '{settings.workorders.sla_cron}'; Ctrl-C stops"
         )
         serve_deployments(settings)
 

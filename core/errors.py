@@ -50,6 +50,13 @@ class InvalidInput(CxloopError):
     http_status = 422
 
 
+class Conflict(CxloopError):
+    """The request is valid but the record's state does not allow it now (the detail says what would)."""
+
+    code = "conflict"
+    http_status = 409
+
+
 class NotFound(CxloopError):
     code = "not_found"
     http_status = 404

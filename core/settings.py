@@ -7,10 +7,11 @@ A ``.env`` file in the working directory is read too.
 
 from __future__ import annotations
 
+from datetime import date, time
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Role = Literal["agent", "analyst", "sales_lead", "qa", "admin"]
@@ -177,7 +178,6 @@ class QualitySettings(BaseModel):
     fatal_work_orders: bool = Field(
         default=True, description="The nightly run opens a work order for each conversation failing a fatal item."
     )
-    fatal_assignee: str = Field(default="qa-lead", description="Who gets those work orders.")
 
 
 class ApiSettings(BaseModel):
@@ -211,12 +211,50 @@ class AndonSettings(BaseModel):
     window_days: float = Field(default=7.0, gt=0, description="Window the customers must fall within.")
     lookback_days: int = Field(default=90, ge=1, description="How far back each Andon check scans for bursts.")
     min_confidence: float = Field(default=0.0, description="Ignore product-issue insights less confident than this.")
-    quality_assignee: str = Field(default="quality-supplier", description="Who gets the stock/quality work order.")
-    process_assignee: str = Field(default="process-owner", description="Who gets the root-cause work order.")
     webhook_url: str | None = Field(default=None, description="POSTed a signed JSON message per new alert.")
     webhook_secret: SecretStr | None = Field(default=None, description="HMAC-SHA256 key for X-Cxloop-Signature.")
     webhook_attempts: int = Field(default=4, ge=1, description="Tries per webhook message (exponential back-off).")
     webhook_timeout_s: float = 10.0
+
+
+Priority = Literal["urgent", "high", "normal", "low"]
+PRIORITIES: tuple[Priority, ...] = ("urgent", "high", "normal", "low")
+
+
+class WorkOrderSettings(BaseModel):
+    """Routing, business hours and SLA timers of work orders (see README, "Work orders")."""
+
+    routing_path: Path | None = Field(
+        default=None, description="Routing rules and teams (YAML); else the packaged starter file."
+    )
+    timezone: str = Field(default="Asia/Shanghai", description="Timezone of the business hours and holidays.")
+    day_start: time = Field(default=time(9, 0), description="Business hours start (local time).")
+    day_end: time = Field(default=time(18, 0), description="Business hours end (local time).")
+    workdays: list[int] = Field(default=[0, 1, 2, 3, 4], description="Working weekdays, 0 = Monday.")
+    holidays: list[date] = Field(default_factory=list, description="Days off that fall on working weekdays.")
+    extra_workdays: list[date] = Field(
+        default_factory=list, description="Weekend days worked instead (调休 make-up days)."
+    )
+    sla_hours: dict[Priority, float] = Field(
+        default={"urgent": 4.0, "high": 8.0, "normal": 24.0, "low": 72.0},
+        description="Business hours from opening to resolved, per priority; a team may override (routing file).",
+    )
+    warn_at: float = Field(default=0.75, gt=0, lt=1, description="Share of the SLA after which a warning goes out.")
+    manager_after: float = Field(
+        default=0.5, gt=0, description="After a breach, a further share of the SLA before the manager is told."
+    )
+    sla_cron: str = Field(default="*/15 * * * *", description="When the SLA sweep runs on its own.")
+
+    @model_validator(mode="after")
+    def _hours(self) -> WorkOrderSettings:
+        if self.day_end <= self.day_start:
+            raise ValueError("workorders.day_end must be after workorders.day_start")
+        if not self.workdays or any(d not in range(7) for d in self.workdays):
+            raise ValueError("workorders.workdays must list weekdays 0 (Monday) to 6 (Sunday)")
+        missing = [p for p in PRIORITIES if p not in self.sla_hours]
+        if missing:
+            raise ValueError(f"workorders.sla_hours lacks {', '.join(missing)}")
+        return self
 
 
 class ReportSettings(BaseModel):
@@ -263,6 +301,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     privacy: PrivacySettings = PrivacySettings()
     andon: AndonSettings = AndonSettings()
+    workorders: WorkOrderSettings = WorkOrderSettings()
     reports: ReportSettings = ReportSettings()
     flows: FlowSettings = FlowSettings()
 

@@ -318,6 +318,9 @@ class AndonAlertRow(Base):
     close_note: Mapped[str | None] = mapped_column(Text)
     notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     notify_status: Mapped[str | None] = mapped_column(String(64))  # sent | failed: <reason> | None (no webhook)
+    source: Mapped[str] = mapped_column(String(16), default="rule")  # rule (the burst rule) | manual (an agent's cord)
+    raised_by: Mapped[str | None] = mapped_column(String(64))  # the API key that pulled the cord (never reported)
+    resolution: Mapped[str | None] = mapped_column(String(16))  # fixed | false_alarm, when closed
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     work_orders: Mapped[list[WorkOrderRow]] = relationship(
@@ -326,26 +329,95 @@ class AndonAlertRow(Base):
 
 
 class WorkOrderRow(Base):
-    """A task an Andon alert opens, `quality` (check and hold stock with the supplier) or `process` (root cause), or
-    one a QA fatal item opens on its conversation (`qa`)."""
+    """A task for a team: `quality` (check and hold stock with the supplier) and `process` (root cause) from an Andon
+    alert, `qa` from a fatal QA item on one conversation, or any other kind an integration opens.
+
+    Routed to a team and assignee with a priority (`insights.workorders.routing`); its SLA deadlines are set when it
+    opens or changes team (`insights.workorders.sla`); every change is a `WorkOrderEventRow`.
+    """
 
     __tablename__ = "work_orders"
-    __table_args__ = (UniqueConstraint("alert_id", "kind"),)
+    __table_args__ = (UniqueConstraint("alert_id", "kind"), Index("ix_work_orders_status_due", "status", "due_at"))
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     alert_id: Mapped[str | None] = mapped_column(
         ForeignKey("andon_alerts.id", ondelete="CASCADE"), index=True, nullable=True
     )
     conversation_id: Mapped[str | None] = mapped_column(String(128), index=True, nullable=True)  # kind qa
-    kind: Mapped[str] = mapped_column(String(16))  # quality | process | qa
+    kind: Mapped[str] = mapped_column(String(16))  # quality | process | qa | ...
+    product: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    issue: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    team: Mapped[str] = mapped_column(String(64), index=True, default="")
     assignee: Mapped[str] = mapped_column(String(64), index=True)
+    priority: Mapped[str] = mapped_column(String(8), default="normal")  # urgent | high | normal | low
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), index=True)  # open | done
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open | in_progress | waiting | resolved | verified
+    root_cause: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)  # {whys: [..], fix, by, at}
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    # SLA: deadlines in business time, set when it opens or changes team; the stamps when the sweep acted
+    warn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    manager_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    breached_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    escalation: Mapped[int] = mapped_column(Integer, default=0)  # 0 none | 1 team lead | 2 manager
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     alert: Mapped[AndonAlertRow | None] = relationship(back_populates="work_orders")
+    events: Mapped[list[WorkOrderEventRow]] = relationship(
+        back_populates="work_order", cascade="all, delete-orphan", order_by="WorkOrderEventRow.id"
+    )
+
+
+class WorkOrderEventRow(Base):
+    """One change of a work order, append-only: created, assigned, status, comment, root_cause, warned, breached,
+    escalated."""
+
+    __tablename__ = "work_order_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    work_order_id: Mapped[str] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    by: Mapped[str] = mapped_column(String(64))  # API key id, or `system` for the rule and the sweep
+    action: Mapped[str] = mapped_column(String(16))
+    before: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    after: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)  # masked
+
+    work_order: Mapped[WorkOrderRow] = relationship(back_populates="events")
+
+
+class ProductHoldRow(Base):
+    """An open Andon alert holds its product (off sale) until the alert closes; one row per alert."""
+
+    __tablename__ = "product_holds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    product: Mapped[str] = mapped_column(String(128), index=True)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("andon_alerts.id", ondelete="CASCADE"), unique=True)
+    held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    held_by: Mapped[str] = mapped_column(String(64))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    released_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class OutboxRow(Base):
+    """A webhook message waiting for (or past) delivery: written in the same transaction as the change it
+    announces, so a crash between the two loses nothing; its id is the delivery id receivers de-duplicate on."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), index=True, default="pending")  # pending | sent | failed | none
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class TopicRow(Base):

@@ -12,7 +12,8 @@ from core.settings import Settings
 
 
 def deployments(settings: Settings, *, schedules: bool = True) -> list[Any]:
-    """`nightly` (report, on `flows.nightly_cron`) and `andon` (hourly check, on `flows.andon_cron`).
+    """`nightly` (report, on `flows.nightly_cron`), `andon` (hourly check, on `flows.andon_cron`) and `sla` (work-order
+    SLA sweep, on `workorders.sla_cron`).
 
     Entry points are module paths (`flows.nightly.andon`), so any machine with cxloop installed can run them.
     """
@@ -20,6 +21,7 @@ def deployments(settings: Settings, *, schedules: bool = True) -> list[Any]:
     from prefect.schedules import Cron
 
     from flows.nightly import andon, nightly
+    from flows.workorders import sla
 
     tz = settings.flows.timezone
     plan: list[tuple[Any, str, str, str]] = [
@@ -30,6 +32,7 @@ def deployments(settings: Settings, *, schedules: bool = True) -> list[Any]:
             settings.flows.andon_cron,
             "Open Andon alerts and work orders for repeated complaints.",
         ),
+        (sla, "sla", settings.workorders.sla_cron, "SLA warnings and escalations of work orders; webhooks."),
     ]
     return [
         flow.to_deployment(

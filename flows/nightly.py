@@ -1,5 +1,6 @@
 """The nightly micro-circulation: ingest new files -> LLM labels (heads retrained) -> classify (QA scoring too) ->
-summaries -> QA question items -> work orders for fatal QA items -> Andon -> trend report and loss-reason digest.
+summaries -> QA question items -> work orders for fatal QA items -> Andon -> SLA sweep -> trend report and
+loss-reason digest.
 The LLM steps share `llm.night_budget_minutes` in that order.
 
 Each step is a sub-flow usable on its own (`cxloop flows run andon`); each flow takes an optional `Settings` so a
@@ -45,6 +46,7 @@ class NightlyReport(BaseModel):
     alerts_updated: int = 0
     qa_work_orders: int = Field(default=0, description="Work orders opened for fatal QA items.")
     qa_questions: dict[str, Any] = Field(default_factory=dict, description="QA question items the LLM answered.")
+    sla: dict[str, Any] = Field(default_factory=dict, description="SLA warnings and escalations, webhooks sent.")
     reports: dict[str, str] = Field(default_factory=dict, description="What was written, by kind.")
     seconds: dict[str, float] = Field(default_factory=dict, description="Wall time per step.")
 
@@ -83,51 +85,54 @@ def andon_check(settings: Settings, now: datetime) -> AndonRun:
     from insights.andon.alerts import check
     from insights.andon.brief import chat_brief
     from insights.classify.build import load_insight_embedder
+    from insights.workorders.desk import Desk
 
     embedder = load_insight_embedder(settings)
     chat = load_chat_model(settings) if settings.llm.uses.work_orders else None
+    desk = Desk.from_settings(settings.workorders)
     engine = engine_for(settings)
     try:
         with transaction(session_factory(engine)) as session:
             return check(
-                session, settings.andon, now=now, embed=embedder.embed, brief=chat_brief(chat) if chat else None
+                session,
+                settings.andon,
+                now=now,
+                embed=embedder.embed,
+                brief=chat_brief(chat) if chat else None,
+                desk=desk,
             )
-    finally:
-        engine.dispose()
-
-
-@task(cache_policy=NO_CACHE, name="andon-webhook", task_run_name="webhook for {alert_id}")
-def notify(settings: Settings, alert_id: str) -> str:
-    from flows.webhook import send
-    from insights.andon.alerts import view
-
-    engine = engine_for(settings)
-    try:
-        sessions = session_factory(engine)
-        with sessions() as session:
-            row = session.get(AndonAlertRow, alert_id)
-            if row is None:
-                return "gone"
-            alert = view(row)
-        status = send(settings.andon, alert)
-        with transaction(sessions) as session:
-            row = session.get(AndonAlertRow, alert_id)
-            if row is not None:
-                row.notify_status, row.notified_at = status[:64], datetime.now(UTC)
-        return status
     finally:
         engine.dispose()
 
 
 @flow(name="andon", flow_run_name=_named("andon check"), validate_parameters=False)
 def andon(settings: Settings | None = None, now: datetime | None = None) -> AndonRun:
-    """Open an alert + two work orders per (product, issue) that >= N distinct customers raised in the window."""
+    """Open an alert + two routed work orders per (product, issue) that >= N distinct customers raised in the
+    window, hold the product, and send the webhook messages."""
+    from flows.workorders import deliver_outbox
+
     settings = _ready(settings)
     run = andon_check(settings, _now(now))
-    if settings.andon.webhook_url:
+    deliver_outbox(settings)
+    if run.opened:
+        status = _notify_status(settings, [a.id for a in run.opened])
         for alert in run.opened:
-            alert.notify_status = notify(settings, alert.id)
+            alert.notify_status = status.get(alert.id)
     return run
+
+
+def _notify_status(settings: Settings, ids: list[str]) -> dict[str, str | None]:
+    from sqlalchemy import select
+
+    engine = engine_for(settings)
+    try:
+        with session_factory(engine)() as session:
+            rows = session.execute(
+                select(AndonAlertRow.id, AndonAlertRow.notify_status).where(AndonAlertRow.id.in_(ids))
+            ).all()
+    finally:
+        engine.dispose()
+    return {i: s for i, s in rows}
 
 
 # --- reports ----------------------------------------------------------------------------------------------------
@@ -167,16 +172,18 @@ def reports(settings: Settings | None = None, now: datetime | None = None) -> di
 
 
 @task(retries=1, retry_delay_seconds=2, retry_condition_fn=transient, cache_policy=NO_CACHE, name="qa-work-orders")
-def qa_work_orders(settings: Settings) -> int:
-    """Open a work order for each conversation that newly failed a fatal QA item."""
+def qa_work_orders(settings: Settings, now: datetime) -> int:
+    """Open a routed work order for each conversation that newly failed a fatal QA item."""
     from insights.quality.actions import open_fatal_work_orders
     from insights.quality.scorecard import scorecards_by_name
+    from insights.workorders.desk import Desk
 
     cards = scorecards_by_name(settings.quality.scorecard_dir)
     engine = engine_for(settings)
     try:
         with transaction(session_factory(engine)) as session:
-            return len(open_fatal_work_orders(session, cards, assignee=settings.quality.fatal_assignee))
+            desk = Desk.from_settings(settings.workorders)
+            return len(open_fatal_work_orders(session, cards, desk=desk, now=now))
     finally:
         engine.dispose()
 
@@ -222,6 +229,7 @@ def nightly(settings: Settings | None = None, now: datetime | None = None, inbox
     from flows.classify import classify_flow
     from flows.labels import labels_flow
     from flows.summaries import summaries_flow
+    from flows.workorders import sla
 
     settings = _ready(settings)
     result = NightlyReport(now=_now(now))
@@ -244,9 +252,10 @@ def nightly(settings: Settings | None = None, now: datetime | None = None, inbox
     left = max(0.0, budget - labels.llm_seconds - summaries.llm_seconds)
     result.qa_questions = step("qa_questions", lambda: qa_questions(settings, left))
     if settings.quality.fatal_work_orders:
-        result.qa_work_orders = step("qa_work_orders", lambda: qa_work_orders(settings))
+        result.qa_work_orders = step("qa_work_orders", lambda: qa_work_orders(settings, result.now))
     run: AndonRun = step("andon", lambda: andon(settings, result.now))
     result.alerts_opened, result.alerts_updated = len(run.opened), len(run.updated)
+    result.sla = step("sla", lambda: sla(settings, result.now)).model_dump(mode="json")
     result.reports = step("reports", lambda: reports(settings, result.now))
     return result
 

@@ -1,34 +1,15 @@
-"""The optional Andon webhook: one signed JSON POST per new alert, retried with back-off on transient failures.
-
-Receivers check `X-Cxloop-Signature: sha256=<hex>`, the HMAC-SHA256 of the raw body with the shared secret.
-"""
+"""The Andon webhook's first message, `andon.opened`; later events (holds, SLA warnings, escalations) go through
+the outbox (`core.outbox`). Signing and retries: `core.webhook`."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import uuid
 from typing import Any
 
-import httpx
-from tenacity import Retrying as _Retrying
-from tenacity import retry_if_exception, stop_after_attempt, wait_exponential
-
 from core.settings import AndonSettings
+from core.webhook import SIGNATURE_HEADER, post, sign
 from insights.andon.alerts import AlertView
 
-SIGNATURE_HEADER = "X-Cxloop-Signature"
-
-
-def sign(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def _retryable(exc: BaseException) -> bool:
-    if isinstance(exc, httpx.HTTPStatusError):
-        return exc.response.status_code >= 500 or exc.response.status_code == 429
-    return isinstance(exc, httpx.TransportError)
+__all__ = ["SIGNATURE_HEADER", "payload", "send", "sign"]
 
 
 def payload(alert: AlertView) -> dict[str, Any]:
@@ -37,29 +18,4 @@ def payload(alert: AlertView) -> dict[str, Any]:
 
 def send(config: AndonSettings, alert: AlertView, *, wait_max_s: float = 8.0) -> str:
     """POST the alert; returns `sent` or `failed: <reason>` (a failed webhook never fails the Andon check)."""
-    if not config.webhook_url:
-        return "no webhook"
-    body = json.dumps(payload(alert), ensure_ascii=False, sort_keys=True).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "X-Cxloop-Event": "andon.opened",
-        "X-Cxloop-Delivery": str(uuid.uuid4()),  # the same on every retry: receivers can drop duplicates
-    }
-    if config.webhook_secret is not None:
-        headers[SIGNATURE_HEADER] = sign(body, config.webhook_secret.get_secret_value())
-    retrying = _Retrying(
-        stop=stop_after_attempt(config.webhook_attempts),
-        wait=wait_exponential(multiplier=0.5, max=wait_max_s),
-        retry=retry_if_exception(_retryable),
-        reraise=True,
-    )
-    try:
-        with httpx.Client(timeout=config.webhook_timeout_s) as client:
-            for attempt in retrying:
-                with attempt:
-                    client.post(config.webhook_url, content=body, headers=headers).raise_for_status()
-    except httpx.HTTPStatusError as exc:
-        return f"failed: HTTP {exc.response.status_code}"
-    except httpx.HTTPError as exc:
-        return f"failed: {exc.__class__.__name__}"
-    return "sent"
+    return post(config, "andon.opened", {"alert": alert.model_dump(mode="json")}, wait_max_s=wait_max_s)

@@ -10,15 +10,16 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from api.auth import DbSession, Svc, require_role
+from api.routes.workorders import desk
 from core.errors import NotFound
 from core.keys import Principal
-from insights.andon.alerts import WorkOrderView
 from insights.quality import review as qa
 from insights.quality.actions import raise_work_order
 from insights.quality.digest import QaDigest, build_qa_digest
 from insights.quality.review import DisputeView, ItemAgreement, ItemVerdict, ReviewView
 from insights.quality.scorecard import Scorecard, scorecards_by_name
 from insights.quality.store import StoredScore, conversation_scores
+from insights.workorders.lifecycle import WorkOrderView
 
 
 def _cards(svc: Svc) -> dict[str, Scorecard]:
@@ -46,7 +47,7 @@ class DisputeIn(BaseModel):
 
 class RaiseIn(BaseModel):
     note: str | None = Field(default=None, max_length=2000, description="For the assignee (masked before storing).")
-    assignee: str | None = Field(default=None, max_length=64, description="Default quality.fatal_assignee.")
+    assignee: str | None = Field(default=None, max_length=64, description="A person; default: the routed team's pool.")
 
 
 class ResolveIn(BaseModel):
@@ -75,8 +76,9 @@ def get_reviews(conversation_id: str, session: DbSession, _: ReaderKey) -> list[
 @router.post("/conversations/{conversation_id}/reviews", response_model=list[ReviewView])
 def post_review(conversation_id: str, body: ReviewIn, session: DbSession, who: QaKey) -> list[ReviewView]:
     """Review one scorecard of a scored conversation; a verdict that differs from the machine's needs a reason."""
-    return qa.review(session, conversation_id, body.scorecard, body.items, reviewer=who.key_id,
-                     confirm_rest=body.confirm_rest)  # fmt: skip
+    return qa.review(
+        session, conversation_id, body.scorecard, body.items, reviewer=who.key_id, confirm_rest=body.confirm_rest
+    )
 
 
 @router.get("/sample", response_model=list[str])
@@ -113,8 +115,14 @@ def get_disputes(
 @router.post("/disputes/{dispute_id}", response_model=DisputeView)
 def post_resolution(dispute_id: int, body: ResolveIn, session: DbSession, who: QaKey) -> DisputeView:
     """Uphold (the item's outcome changes, kept as an override) or reject a dispute, with a reason."""
-    return qa.resolve(session, dispute_id, upheld=body.decision == "upheld", reason=body.reason,
-                      resolved_by=who.key_id, outcome=body.outcome)  # fmt: skip
+    return qa.resolve(
+        session,
+        dispute_id,
+        upheld=body.decision == "upheld",
+        reason=body.reason,
+        resolved_by=who.key_id,
+        outcome=body.outcome,
+    )
 
 
 @router.get("/agreement", response_model=list[ItemAgreement])
@@ -142,9 +150,10 @@ def get_digest(
 
 
 @router.post("/conversations/{conversation_id}/work-order", response_model=WorkOrderView)
-def post_work_order(conversation_id: str, body: RaiseIn, svc: Svc, session: DbSession, _: QaKey) -> WorkOrderView:
+def post_work_order(conversation_id: str, body: RaiseIn, svc: Svc, session: DbSession, who: QaKey) -> WorkOrderView:
     """Raise the work order of a conversation that failed a fatal item (the nightly run opens these too); the one
     already open is returned when there is one."""
     cards = _cards(svc)
-    assignee = body.assignee or svc.settings.quality.fatal_assignee
-    return raise_work_order(session, cards, conversation_id, assignee=assignee, note=body.note)
+    return raise_work_order(
+        session, cards, conversation_id, desk=desk(svc), assignee=body.assignee, note=body.note, by=who.key_id
+    )

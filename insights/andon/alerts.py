@@ -1,8 +1,12 @@
 """Andon alerts and their work orders in the store: open them from bursts, acknowledge, close, follow up.
 
 The rule itself is `insights.andon.rule.find_bursts`; this module feeds it the stored `product_issue` insights and keeps
-one alert per (product, issue) that is not closed. Closing an alert closes its work orders; complaints up to the
-moment of closing never count again, so only a new burst after the fix opens a new alert.
+one alert per (product, issue) that is not closed; an agent's cord (`insights.andon.cord`) joins or opens the same
+alerts. A new alert opens two routed work orders and puts its product on hold (`insights.workorders`).
+
+Closing an alert as fixed needs the root cause on its process work order; closing it as a false alarm needs the
+reason. Either way it resolves the work orders still in hand and releases the hold; complaints up to the moment of
+closing never count again, so only a new burst after the fix opens a new alert.
 """
 
 from __future__ import annotations
@@ -16,30 +20,23 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.errors import InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
+from core.outbox import enqueue
 from core.settings import AndonSettings
-from core.tables import AndonAlertRow, ConversationRow, InsightRow, WorkOrderRow
+from core.tables import AndonAlertRow, ConversationRow, InsightRow
 from ingest.masking import mask_text
 from insights.andon.rule import Burst, ComplaintEvent, assign_problems, find_bursts
 from insights.classify.complaints import split_product_issue
+from insights.workorders import holds
+from insights.workorders.desk import Desk
+from insights.workorders.holds import HoldView
+from insights.workorders.lifecycle import WorkOrderView, open_order, resolve_with_alert
+from insights.workorders.lifecycle import view as work_order_view
 
 STATUSES = ("open", "acknowledged", "closed")
+RESOLUTIONS = ("fixed", "false_alarm")
 MAX_EVIDENCE = 50
-
-
-class WorkOrderView(BaseModel):
-    id: str
-    alert_id: str | None = Field(description="The Andon alert that opened it; None for a QA work order.")
-    conversation_id: str | None = Field(default=None, description="The conversation a QA work order is about.")
-    kind: str = Field(
-        description="quality (check and hold stock with the supplier) | process (root-cause review) | qa (a fatal "
-        "QA item on one conversation)"
-    )
-    assignee: str
-    title: str
-    body: str
-    status: str
-    created_at: datetime
+RULE = "andon-rule"
 
 
 class EvidenceItem(BaseModel):
@@ -65,6 +62,9 @@ class AlertView(BaseModel):
     closed_at: datetime | None = None
     close_note: str | None = None
     notify_status: str | None = None
+    source: str = Field(default="rule", description="rule (the burst rule) | manual (an agent pulled the cord)")
+    resolution: str | None = Field(default=None, description="fixed | false_alarm, once closed")
+    hold: HoldView | None = Field(default=None, description="The product hold this alert placed.")
     work_orders: list[WorkOrderView]
 
 
@@ -114,14 +114,17 @@ def check(
     now: datetime | None = None,
     embed: Callable[[list[str]], Any] | None = None,
     brief: Callable[[Burst], str | None] | None = None,
+    desk: Desk | None = None,
 ) -> AndonRun:
     """Apply the rule to the last `lookback_days` of complaints; open new alerts, add evidence to live ones.
 
     With `embed` (the insights embedder), each (product, issue) is split into specific problems first
     (`insights.andon.rule.assign_problems`); without it the issue label alone decides what is "the same".
     With `brief` (`insights.andon.brief.chat_brief`), a new alert's work orders open with the LLM's two sentences.
+    `desk` routes the work orders (default: the packaged routing rules and business hours).
     """
-    now = now or datetime.now(UTC)
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    desk = desk or Desk.from_settings()
     events = complaint_events(
         session, start=now - timedelta(days=config.lookback_days), end=now, min_confidence=config.min_confidence
     )
@@ -134,8 +137,7 @@ def check(
     for burst in bursts:
         live = _live_alert(session, burst)
         if live is None:
-            row = _open(session, burst, config, now, brief(burst) if brief is not None else None)
-            session.flush()
+            row = open_alert(session, desk, burst, now=now, brief=brief(burst) if brief is not None else None)
             run.opened.append(view(row))
         elif _merge(live, burst):
             run.updated.append(view(live))
@@ -144,7 +146,8 @@ def check(
 
 
 def _live_alert(session: Session, burst: Burst) -> AndonAlertRow | None:
-    """The alert this burst continues: same (product, issue) and problem, or sharing a conversation with it."""
+    """The alert this burst continues: same (product, issue) and problem, sharing a conversation with it, or one an
+    agent pulled for that (product, issue)."""
     ids = {e.conversation_id for e in burst.events}
     for row in session.scalars(
         select(AndonAlertRow).where(
@@ -153,7 +156,7 @@ def _live_alert(session: Session, burst: Burst) -> AndonAlertRow | None:
             AndonAlertRow.status != "closed",
         )
     ):
-        if row.problem == burst.problem or ids & set(row.conversation_ids):
+        if row.problem == burst.problem or ids & set(row.conversation_ids) or row.source == "manual":
             return row
     return None
 
@@ -179,7 +182,17 @@ def _evidence(events: list[ComplaintEvent]) -> list[dict[str, str]]:
     ]
 
 
-def _open(session: Session, burst: Burst, config: AndonSettings, now: datetime, brief: str | None) -> AndonAlertRow:
+def open_alert(
+    session: Session,
+    desk: Desk,
+    burst: Burst,
+    *,
+    now: datetime,
+    brief: str | None = None,
+    source: str = "rule",
+    by: str | None = None,
+) -> AndonAlertRow:
+    """A new alert with its two routed work orders; its product goes on hold; `andon.opened` is queued."""
     row = AndonAlertRow(
         id=str(uuid.uuid4()),
         product=burst.product,
@@ -192,16 +205,32 @@ def _open(session: Session, burst: Burst, config: AndonSettings, now: datetime, 
         first_seen=burst.first_seen,
         last_seen=burst.last_seen,
         opened_at=now,
+        source=source,
+        raised_by=by,
     )
-    row.work_orders = [
-        WorkOrderRow(id=str(uuid.uuid4()), kind=kind, assignee=assignee, title=title, body=body, status="open")
-        for kind, assignee, title, body in _work_orders(burst, config, brief)
-    ]
     session.add(row)
+    channel = burst.events[0].channel if burst.events else None
+    for kind, title, body in _work_orders(burst, brief):
+        open_order(
+            session,
+            desk,
+            kind=kind,
+            title=title,
+            body=body,
+            product=burst.product,
+            issue=burst.issue,
+            channel=channel,
+            alert=row,
+            by=by or RULE,
+            now=now,
+        )
+    session.flush()
+    holds.hold(session, product=burst.product, alert_id=row.id, by=by or RULE, now=now)
+    enqueue(session, "andon.opened", {"alert": view(row).model_dump(mode="json")}, now=now)
     return row
 
 
-def _work_orders(burst: Burst, config: AndonSettings, brief: str | None = None) -> list[tuple[str, str, str, str]]:
+def _work_orders(burst: Burst, brief: str | None = None) -> list[tuple[str, str, str]]:
     what = f"{burst.product} / {burst.issue}"
     problem = f' ("{burst.problem}")' if burst.problem else ""
     facts = (f"{brief} " if brief else "") + (
@@ -213,14 +242,12 @@ def _work_orders(burst: Burst, config: AndonSettings, brief: str | None = None) 
     return [
         (
             "quality",
-            config.quality_assignee,
             f"Check and hold stock: {what}",
             f"{facts} Check the stock on hand and in transit with the supplier, hold the affected batches, "
             "and record the batch numbers and the supplier's answer on this work order.",
         ),
         (
             "process",
-            config.process_assignee,
             f"Root-cause review (five whys): {what}",
             f"{facts} Run a five-whys review with the process owner: what failed, why it was not caught before "
             "shipping, and what changes so it cannot recur. Close the Andon alert when the fix is in place; the "
@@ -243,7 +270,15 @@ def _merge(row: AndonAlertRow, burst: Burst) -> bool:
     return True
 
 
-def view(row: AndonAlertRow) -> AlertView:
+def view(row: AndonAlertRow, *, held: dict[str, HoldView] | None = None) -> AlertView:
+    """`held` (from `holds.on_hold`) saves a query per alert when listing many."""
+    from sqlalchemy.orm import object_session
+
+    session = object_session(row)
+    if held is None:
+        held = holds.on_hold(session, [row.product]) if session is not None else {}
+    on = row.product in held
+    hold = holds.for_alert(session, row.id) if session is not None else None
     return AlertView(
         id=row.id,
         product=row.product,
@@ -260,21 +295,10 @@ def view(row: AndonAlertRow) -> AlertView:
         closed_at=row.closed_at,
         close_note=row.close_note,
         notify_status=row.notify_status,
-        work_orders=[work_order_view(w) for w in row.work_orders],
-    )
-
-
-def work_order_view(row: WorkOrderRow) -> WorkOrderView:
-    return WorkOrderView(
-        id=row.id,
-        alert_id=row.alert_id,
-        conversation_id=row.conversation_id,
-        kind=row.kind,
-        assignee=row.assignee,
-        title=row.title,
-        body=row.body,
-        status=row.status,
-        created_at=_aware(row.created_at),
+        source=row.source or "rule",
+        resolution=row.resolution,
+        hold=hold,
+        work_orders=[work_order_view(w, on_hold=on) for w in row.work_orders],
     )
 
 
@@ -289,7 +313,9 @@ def list_alerts(
         query = query.where(AndonAlertRow.status == status)
     if live:
         query = query.where(AndonAlertRow.status != "closed")
-    return [view(r) for r in session.scalars(query)]
+    rows = list(session.scalars(query))
+    held = holds.on_hold(session, {r.product for r in rows})
+    return [view(r, held=held) for r in rows]
 
 
 def _get(session: Session, alert_id: str) -> AndonAlertRow:
@@ -310,40 +336,52 @@ def acknowledge(session: Session, alert_id: str, *, by: str | None, now: datetim
 
 
 def close(
-    session: Session, alert_id: str, *, by: str | None, note: str | None = None, now: datetime | None = None
+    session: Session,
+    alert_id: str,
+    *,
+    by: str | None,
+    note: str | None = None,
+    resolution: str = "fixed",
+    now: datetime | None = None,
 ) -> AlertView:
+    """Close as `fixed` (the process work order must carry the root cause) or `false_alarm` (the note says why)."""
+    if resolution not in RESOLUTIONS:
+        raise InvalidInput(f"resolution must be one of {', '.join(RESOLUTIONS)}, not {resolution!r}")
     row = _get(session, alert_id)
-    if row.status != "closed":
-        now = now or datetime.now(UTC)
-        row.status, row.closed_at, row.closed_by = "closed", now, by
-        row.close_note = mask_text(note) if note else None
-        row.acknowledged_at = row.acknowledged_at or now
-        for order in row.work_orders:
-            order.status = "done"
+    if row.status == "closed":
+        return view(row)
+    process = [w for w in row.work_orders if w.kind == "process"]
+    if resolution == "fixed" and process and not any(w.root_cause for w in process):
+        raise Conflict(
+            f"Andon alert {alert_id}: record the root cause (five whys and the process fix) on its process work "
+            f"order {process[0].id} before closing it as fixed, or close it as a false_alarm with the reason",
+            detail={"work_order_id": process[0].id, "missing": "root_cause"},
+        )
+    if resolution == "false_alarm" and not (note or "").strip():
+        raise InvalidInput("closing an Andon alert as a false alarm needs a note saying why")
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    row.status, row.closed_at, row.closed_by, row.resolution = "closed", now, by, resolution
+    row.close_note = mask_text(note) if note else None
+    row.acknowledged_at = row.acknowledged_at or now
+    for order in row.work_orders:
+        resolve_with_alert(order, by=by or RULE, note=f"Andon alert closed ({resolution})", now=now)
+    holds.release(session, alert_id=row.id, by=by or RULE, now=now)
+    enqueue(
+        session,
+        "andon.closed",
+        {
+            "alert": {
+                "id": row.id,
+                "product": row.product,
+                "issue": row.issue,
+                "resolution": resolution,
+                "closed_at": now.isoformat(),
+            }
+        },
+        now=now,
+    )
     session.flush()
     return view(row)
-
-
-def list_work_orders(
-    session: Session, *, status: str | None = None, assignee: str | None = None, limit: int = 200
-) -> list[WorkOrderView]:
-    query = select(WorkOrderRow).order_by(WorkOrderRow.created_at.desc(), WorkOrderRow.kind).limit(limit)
-    if status is not None:
-        query = query.where(WorkOrderRow.status == status)
-    if assignee is not None:
-        query = query.where(WorkOrderRow.assignee == assignee)
-    return [work_order_view(w) for w in session.scalars(query)]
-
-
-def set_work_order_status(session: Session, order_id: str, status: str) -> WorkOrderView:
-    if status not in ("open", "done"):
-        raise InvalidInput(f"work order status must be open or done, not {status!r}")
-    row = session.get(WorkOrderRow, order_id)
-    if row is None:
-        raise NotFound(f"no work order {order_id!r}")
-    row.status = status
-    session.flush()
-    return work_order_view(row)
 
 
 class Rate(BaseModel):

@@ -29,6 +29,7 @@ class Product(BaseModel):
     name_zh: str = ""
     model: str = ""
     aliases: list[str] = Field(default_factory=list)
+    line: str = Field(default="", description="Product line, for the managers' report (kitchen, water...).")
 
     def names(self) -> list[str]:
         return [n for n in (self.id, self.name_en, self.name_zh, self.model, *self.aliases) if n and n.strip()]

@@ -7,28 +7,33 @@ a QA work order for that scorecard gets no second one, so the nightly run can ca
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput
 from core.tables import ConversationRow, InsightRow, QaReviewRow, WorkOrderRow
-from ingest.masking import mask_text
-from insights.andon.alerts import WorkOrderView, work_order_view
 from insights.quality.scorecard import Scorecard
+from insights.workorders.desk import Desk
+from insights.workorders.lifecycle import WorkOrderView, open_order
+from insights.workorders.lifecycle import view as work_order_view
 
 
 def open_fatal_work_orders(
     session: Session,
     cards: Mapping[str, Scorecard],
     *,
-    assignee: str,
+    desk: Desk,
     conversation_ids: Sequence[str] | None = None,
     note: str | None = None,
+    assignee: str | None = None,
+    by: str = "qa-rule",
+    now: datetime | None = None,
 ) -> list[WorkOrderView]:
-    """Open the missing work orders for fatal QA results (of `conversation_ids`, or of every conversation)."""
+    """Open the missing work orders for fatal QA results (of `conversation_ids`, or of every conversation), routed
+    by `desk` (kind `qa`); `assignee` names the person instead of the team's pool."""
     query = select(InsightRow).where(InsightRow.kind.in_(("qa_score", "qa_item")))
     if conversation_ids is not None:
         query = query.where(InsightRow.conversation_id.in_(list(conversation_ids)))
@@ -42,10 +47,14 @@ def open_fatal_work_orders(
             failed.setdefault(key, []).append(row)
     if not fatal:
         return []
-    reviewed = {(r.conversation_id, r.scorecard, r.item): r.outcome for r in
-                session.scalars(select(QaReviewRow).order_by(QaReviewRow.id))}  # fmt: skip
-    existing = {(w.conversation_id, w.title.split(":", 1)[0]) for w in
-                session.scalars(select(WorkOrderRow).where(WorkOrderRow.kind == "qa"))}  # fmt: skip
+    reviewed = {
+        (r.conversation_id, r.scorecard, r.item): r.outcome
+        for r in session.scalars(select(QaReviewRow).order_by(QaReviewRow.id))
+    }
+    existing = {
+        (w.conversation_id, w.title.split(":", 1)[0])
+        for w in session.scalars(select(WorkOrderRow).where(WorkOrderRow.kind == "qa"))
+    }
     opened = []
     for cid, card in sorted(fatal):
         form = cards.get(card)
@@ -58,21 +67,46 @@ def open_fatal_work_orders(
         agent = conversation.agent_id if conversation is not None and conversation.agent_id else "unknown agent"
         names = ", ".join(r.label.rpartition(":")[0] for r in items)
         lines = [f"{r.label.rpartition(':')[0]} (turn {r.evidence_turn}): {r.evidence_quote or ''}" for r in items]
-        body = "\n".join([f"Conversation {cid}, agent {agent}, failed fatal QA item(s):", *lines,
-                          *([f"Note: {note}"] if note else [])])  # fmt: skip
-        order = WorkOrderRow(id=str(uuid.uuid4()), alert_id=None, conversation_id=cid, kind="qa", assignee=assignee,
-                           title=f"{card}: fatal {names} ({agent})", body=mask_text(body), status="open")  # fmt: skip
-        session.add(order)
+        body = "\n".join(
+            [
+                f"Conversation {cid}, agent {agent}, failed fatal QA item(s):",
+                *lines,
+                *([f"Note: {note}"] if note else []),
+            ]
+        )
+        order = open_order(
+            session,
+            desk,
+            kind="qa",
+            title=f"{card}: fatal {names} ({agent})",
+            body=body,
+            product=conversation.product if conversation is not None else None,
+            channel=conversation.channel if conversation is not None else None,
+            conversation_id=cid,
+            by=by,
+            now=now,
+        )
+        if assignee:
+            order.assignee = assignee
         opened.append(order)
     session.flush()
     return [work_order_view(r) for r in opened]
 
 
 def raise_work_order(
-    session: Session, cards: Mapping[str, Scorecard], conversation_id: str, *, assignee: str, note: str | None
+    session: Session,
+    cards: Mapping[str, Scorecard],
+    conversation_id: str,
+    *,
+    desk: Desk,
+    assignee: str | None,
+    note: str | None,
+    by: str,
 ) -> WorkOrderView:
     """A QA reviewer raises the work order of one conversation by hand; it must have failed a fatal item."""
-    opened = open_fatal_work_orders(session, cards, assignee=assignee, conversation_ids=[conversation_id], note=note)
+    opened = open_fatal_work_orders(
+        session, cards, desk=desk, assignee=assignee, conversation_ids=[conversation_id], note=note, by=by
+    )
     if opened:
         return opened[0]
     mine = session.scalars(

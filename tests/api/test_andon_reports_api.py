@@ -63,12 +63,25 @@ def test_andon_and_work_orders(client: TestClient, keys: dict[str, str]) -> None
 
     ack = client.post(f"/v1/andon/{alert_id}/acknowledge", headers=auth(keys["analyst"]))
     assert ack.status_code == 200 and ack.json()["status"] == "acknowledged"
-    done = client.post(f"/v1/work-orders/{orders[0]['id']}", json={"status": "done"}, headers=auth(keys["analyst"]))
-    assert done.json()["status"] == "done"
-    bad = client.post(f"/v1/work-orders/{orders[0]['id']}", json={"status": "maybe"}, headers=auth(keys["analyst"]))
+    analyst = auth(keys["analyst"])
+    quality = next(o for o in orders if o["kind"] == "quality")
+    process = next(o for o in orders if o["kind"] == "process")
+    moved = client.post(f"/v1/work-orders/{quality['id']}/status", json={"status": "in_progress"}, headers=analyst)
+    assert moved.status_code == 200 and moved.json()["moves"] == ["waiting", "resolved"]
+    refused = client.post(f"/v1/work-orders/{quality['id']}/status", json={"status": "verified"}, headers=analyst)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["detail"] == {"status": "in_progress", "allowed": ["waiting", "resolved"]}
+    bad = client.post(f"/v1/work-orders/{quality['id']}/status", json={"status": "maybe"}, headers=analyst)
     assert bad.status_code == 422
-    closed = client.post(f"/v1/andon/{alert_id}/close", json={"note": "seal changed"}, headers=auth(keys["analyst"]))
+    early = client.post(f"/v1/andon/{alert_id}/close", json={"note": "seal changed"}, headers=analyst)
+    assert early.status_code == 409 and early.json()["error"]["detail"]["work_order_id"] == process["id"]
+    why = {"whys": ["seal too thin", "no thickness check at intake"], "fix": "intake gauge check, mail li.wei@example.com"}
+    cause = client.put(f"/v1/work-orders/{process['id']}/root-cause", json=why, headers=analyst)
+    assert cause.status_code == 200 and "li.wei@example.com" not in cause.text
+    assert [e["action"] for e in cause.json()["events"]] == ["created", "root_cause"]
+    closed = client.post(f"/v1/andon/{alert_id}/close", json={"note": "seal changed"}, headers=analyst)
     assert closed.json()["status"] == "closed" and closed.json()["close_note"] == "seal changed"
+    assert {w["status"] for w in closed.json()["work_orders"]} == {"resolved"}
     assert client.get("/v1/andon?status=open", headers=auth(keys["analyst"])).json() == []
     missing = client.post("/v1/andon/nope/close", json={}, headers=auth(keys["analyst"]))
     assert missing.status_code == 404 and "nope" in missing.json()["error"]["message"]

@@ -100,7 +100,7 @@ def test_raising_a_work_order_for_a_fatal_conversation(
     url = "/v1/quality/conversations/{}/work-order"
     assert client.post(url.format("C-PROMISE"), json={}, headers=auth(keys["agent"])).status_code == 403
     raised = client.post(url.format("C-PROMISE"), json={"note": "coach on promises"}, headers=auth(keys["qa"]))
-    assert raised.status_code == 200 and raised.json()["kind"] == "qa" and raised.json()["assignee"] == "qa-lead"
+    assert raised.status_code == 200 and raised.json()["kind"] == "qa" and raised.json()["team"] == "qa"
     assert "li.lei@example.com" not in raised.json()["body"]
     assert client.post(url.format("C-LEAK"), json={}, headers=auth(keys["qa"])).status_code == 422
     orders = client.get("/v1/work-orders", headers=auth(keys["analyst"])).json()

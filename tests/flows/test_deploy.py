@@ -22,7 +22,7 @@ def test_deployments_carry_the_configured_schedules(settings: Settings) -> None:
     settings.flows.nightly_cron = "30 3 * * *"
     settings.flows.timezone = "Europe/London"
     found = {d.name: d for d in deployments(settings)}
-    assert set(found) == {"nightly", "andon-hourly"}
+    assert set(found) == {"nightly", "andon-hourly", "sla"}
     nightly = found["nightly"].schedules[0].schedule
     assert (nightly.cron, nightly.timezone) == ("30 3 * * *", "Europe/London")
     assert found["andon-hourly"].schedules[0].schedule.cron == "0 * * * *"

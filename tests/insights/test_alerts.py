@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from core.db import session_factory, transaction
-from core.errors import InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.settings import AndonSettings
 from core.tables import AndonAlertRow, ConversationRow, InsightRow, WorkOrderRow
 from insights.andon import alerts
+from insights.workorders import lifecycle
+from insights.workorders.lifecycle import RootCause
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -60,11 +62,12 @@ def test_alert_lifecycle(engine: Engine) -> None:
     assert (alert.product, alert.issue, alert.customers, alert.status) == ("kettle", "defect", 2, "open")
     assert alert.conversation_ids == ["c1", "c2", "c3"]
     assert all("13812345678" not in e.quote for e in alert.evidence)
-    assert {(w.kind, w.assignee) for w in alert.work_orders} == {
-        ("quality", "quality-supplier"),
-        ("process", "process-owner"),
+    assert {(w.kind, w.team, w.assignee, w.priority) for w in alert.work_orders} == {
+        ("quality", "quality-supplier", "q-li", "high"),
+        ("process", "process-excellence", "p-zhou", "high"),
     }
-    assert all(w.status == "open" for w in alert.work_orders)
+    assert all(w.status == "open" and w.due_at is not None and w.product_on_hold for w in alert.work_orders)
+    assert alert.hold is not None and alert.hold.product == "kettle" and alert.source == "rule"
 
     # re-running changes nothing; a new complaint joins the live alert
     assert check(engine).opened == [] and check(engine).updated == []
@@ -74,10 +77,18 @@ def test_alert_lifecycle(engine: Engine) -> None:
 
     with transaction(session_factory(engine)) as s:
         assert alerts.acknowledge(s, alert.id, by="key1", now=NOW).status == "acknowledged"
+        with pytest.raises(Conflict, match="root cause") as refused:
+            alerts.close(s, alert.id, by="key1", now=NOW)
+        process = next(w for w in alert.work_orders if w.kind == "process")
+        assert refused.value.detail == {"work_order_id": process.id, "missing": "root_cause"}
+        cause = RootCause(whys=["the seal was too thin"], fix="seal thickness checked at intake")
+        lifecycle.record_root_cause(s, process.id, cause, by="key1", now=NOW)
         closed = alerts.close(s, alert.id, by="key1", note="supplier fixed the seal; call 13812345678", now=NOW)
-    assert closed.status == "closed" and "13812345678" not in (closed.close_note or "")
+    assert closed.status == "closed" and closed.resolution == "fixed"
+    assert "13812345678" not in (closed.close_note or "")
+    assert closed.hold is not None and closed.hold.released_at is not None
     with session_factory(engine)() as s:
-        assert all(w.status == "done" for w in alerts.list_work_orders(s))
+        assert all(w.status == "resolved" for w in map(lifecycle.view, lifecycle.list_orders(s)))
         with pytest.raises(InvalidInput):
             alerts.acknowledge(s, alert.id, by=None)
         with pytest.raises(NotFound):
@@ -100,17 +111,17 @@ def test_alert_lifecycle(engine: Engine) -> None:
     assert follow.before.per_1000 > 0
 
 
-def test_work_order_status_and_filters(engine: Engine) -> None:
+def test_work_order_filters(engine: Engine) -> None:
     complaint(engine, "a", "k1", 1)
     complaint(engine, "b", "k2", 1)
     check(engine)
     with transaction(session_factory(engine)) as s:
-        orders = alerts.list_work_orders(s, assignee="quality-supplier")
+        orders = lifecycle.list_orders(s, team="quality-supplier")
         assert len(orders) == 1
-        assert alerts.set_work_order_status(s, orders[0].id, "done").status == "done"
-        assert [o.kind for o in alerts.list_work_orders(s, status="open")] == ["process"]
+        lifecycle.move(s, orders[0].id, "resolved", by="k", now=NOW)
+        assert [o.kind for o in lifecycle.list_orders(s, status="active")] == ["process"]
         with pytest.raises(InvalidInput):
-            alerts.set_work_order_status(s, orders[0].id, "maybe")
+            lifecycle.move(s, orders[0].id, "maybe", by="k")
         with pytest.raises(InvalidInput):
             alerts.list_alerts(s, status="sleeping")
 
@@ -133,7 +144,7 @@ def test_the_llm_brief_opens_the_work_orders_and_a_failing_model_changes_nothing
     with transaction(session_factory(engine)) as s:
         brief = chat_brief(Chat("Two kettles stopped heating; call 13812345678."))
         run = alerts.check(s, AndonSettings(), now=NOW, brief=brief)
-        bodies = [o.body for o in alerts.list_work_orders(s)]
+        bodies = [o.body for o in lifecycle.list_orders(s)]
     assert run.opened and all(b.startswith("Two kettles stopped heating") for b in bodies)
     assert not any("13812345678" in b for b in bodies)  # masked like everything else
     failing = chat_brief(Chat(RuntimeError("down")))
