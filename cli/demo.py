@@ -117,6 +117,14 @@ def _summary(console: Console, settings: Settings, results: dict[str, Any]) -> N
             f"  andon         {alert['product']} / {alert['issue']}: {alert['customers']} customers, "
             f'{len(alert["work_orders"])} work orders\n                "{alert["problem"]}"'
         )
+    life = results.get("andon") or {}
+    for step in life.get("steps", []):
+        console.print(f"  andon life    {step['at']}  {step['step']:<11} {step['detail']}")
+    if life.get("played"):
+        console.print(
+            f"  after the fix {life['before_per_1000']} complaints per 1,000 conversations in the 14 days before, "
+            f"{life['after_per_1000']} after ({life['after_conversations']} conversations since: the corpus ends)"
+        )
     reports = nightly["reports"]
     console.print(f"  report        {reports.get('trends_html')}")
     console.print(f"  digest        {reports.get('digest_html')}")

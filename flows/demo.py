@@ -219,6 +219,13 @@ def nightly_stage(settings: Settings) -> dict[str, Any]:
     return report.model_dump(mode="json") | {"alerts": alerts}
 
 
+def andon_stage(settings: Settings) -> dict[str, Any]:
+    from flows.demo_andon import alert_life
+    from flows.nightly import corpus_now
+
+    return alert_life(settings, corpus_now(settings))
+
+
 Report = Callable[[str, Any], None]
 DEMO_LLM_MINUTES = 5.0
 DEMO_LABEL_SAMPLE = 60  # texts per task: ~2 of the demo's LLM minutes; the heads are retrained on them
@@ -237,6 +244,7 @@ STAGES = (
     ("docs", "Index product documents (first run ~1-2 min: every chunk is embedded)"),
     ("assist", "Ask the assistant (answers with citations, or abstains)"),
     ("nightly", "Nightly: LLM labels + summaries (~5 min), Andon + work orders, trend report, loss digest"),
+    ("andon", "Play one Andon alert's life: pulled, held, routed, escalated, resolved, verified, released"),
 )
 
 
@@ -265,6 +273,7 @@ def demo_flow(
         "docs": lambda: index_docs(settings),
         "assist": lambda: ask(settings, questions),
         "nightly": lambda: nightly_stage(settings),
+        "andon": lambda: andon_stage(settings),
     }
     results: dict[str, Any] = {}
     for stage, _label in STAGES:

@@ -26,7 +26,11 @@ def alert_summary(alert: AlertView) -> AlertSummary:
         first_seen=alert.first_seen,
         last_seen=alert.last_seen,
         quotes=[e.quote for e in alert.evidence if e.quote.strip()][:QUOTES_PER_ALERT],
-        work_orders=[f"{w.kind} → {w.assignee}: {w.title} [{w.status}]" for w in alert.work_orders],
+        work_orders=[
+            f"{w.kind} → {w.team}/{w.assignee} ({w.priority}): {w.title} [{w.status}]" for w in alert.work_orders
+        ],
+        source=alert.source,
+        on_hold=alert.hold is not None and alert.hold.released_at is None,
     )
 
 
@@ -71,13 +75,19 @@ def _gaps(session: Session, settings: Settings, since: datetime) -> list[GapSumm
 def write_trend_report(settings: Settings, now: datetime) -> dict[str, str]:
     from core.ml.chat import load_chat_model
     from insights.classify.build import load_insight_embedder
+    from insights.classify.catalog import load_catalog
+    from insights.classify.config import catalog_path
     from insights.reports.render.pages import write_report
     from insights.reports.report import assemble_report
     from insights.reports.topics import chat_namer
+    from insights.workorders.desk import Desk
+    from insights.workorders.report import build_manager_section
 
     end = period_end(now, settings.flows.timezone)
     embedder = load_insight_embedder(settings)
     chat = load_chat_model(settings) if settings.llm.uses.topics else None
+    desk = Desk.from_settings(settings.workorders)
+    catalog = load_catalog(catalog_path(settings, settings.insights))
     engine = engine_for(settings)
     try:
         with transaction(session_factory(engine)) as session:  # topic ids are upserted: commit with the report
@@ -89,6 +99,9 @@ def write_trend_report(settings: Settings, now: datetime) -> dict[str, str]:
                 andon_alerts=_live_alerts(session),
                 knowledge_gaps=_gaps(session, settings, end - timedelta(days=settings.reports.period_days)),
                 followups=_followups(session, now),
+                manager=build_manager_section(
+                    session, desk, catalog, end=end, period_days=settings.reports.period_days
+                ),
                 namer=chat_namer(chat) if chat is not None else None,
             )
     finally:

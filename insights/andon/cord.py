@@ -61,7 +61,7 @@ def pull(
         customer_key=conversation.customer_key,
         at=started if started.tzinfo else started.replace(tzinfo=UTC),
         channel=conversation.channel,
-        quote=problem or _customer_quote(conversation),
+        quote=_customer_quote(conversation) or problem,
         problem=problem,
     )
     live = _live(session, product, issue)

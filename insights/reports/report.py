@@ -18,6 +18,7 @@ from core.settings import ReportSettings
 from insights.quality.digest import CardLine, ItemLine, build_qa_digest
 from insights.reports.topics import Namer, Topic, emerging_topics
 from insights.reports.trends import TrendData, build_trends
+from insights.workorders.report import ManagerSection
 
 QA_MISSED = 5
 
@@ -38,6 +39,8 @@ class AlertSummary(BaseModel):
     quotes: list[str]
     work_orders: list[str]
     problem: str = ""
+    source: str = "rule"
+    on_hold: bool = Field(default=False, description="Its product is off sale until the alert closes.")
 
 
 class FollowupSummary(BaseModel):
@@ -70,6 +73,9 @@ class TrendReport(TrendData):
     followups: list[FollowupSummary] = Field(default_factory=list)
     quality: list[CardLine] = Field(default_factory=list, description="QA (质检) per scorecard, this period.")
     quality_missed: list[ItemLine] = Field(default_factory=list, description="The most-missed QA items.")
+    manager: ManagerSection | None = Field(
+        default=None, description="SLA attainment per team, products on hold, the bad-Andon rate."
+    )
 
 
 def assemble_report(
@@ -81,6 +87,7 @@ def assemble_report(
     andon_alerts: list[AlertSummary] | None = None,
     knowledge_gaps: list[GapSummary] | None = None,
     followups: list[FollowupSummary] | None = None,
+    manager: ManagerSection | None = None,
     namer: Namer | None = None,
     generated_at: datetime | None = None,
 ) -> TrendReport:
@@ -106,4 +113,5 @@ def assemble_report(
         followups=followups or [],
         quality=qa.cards,
         quality_missed=qa.items[:QA_MISSED],
+        manager=manager,
     )

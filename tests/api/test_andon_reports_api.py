@@ -75,7 +75,10 @@ def test_andon_and_work_orders(client: TestClient, keys: dict[str, str]) -> None
     assert bad.status_code == 422
     early = client.post(f"/v1/andon/{alert_id}/close", json={"note": "seal changed"}, headers=analyst)
     assert early.status_code == 409 and early.json()["error"]["detail"]["work_order_id"] == process["id"]
-    why = {"whys": ["seal too thin", "no thickness check at intake"], "fix": "intake gauge check, mail li.wei@example.com"}
+    why = {
+        "whys": ["seal too thin", "no thickness check at intake"],
+        "fix": "intake gauge check, mail li.wei@example.com",
+    }
     cause = client.put(f"/v1/work-orders/{process['id']}/root-cause", json=why, headers=analyst)
     assert cause.status_code == 200 and "li.wei@example.com" not in cause.text
     assert [e["action"] for e in cause.json()["events"]] == ["created", "root_cause"]

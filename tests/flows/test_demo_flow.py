@@ -79,10 +79,35 @@ def test_demo_flow_runs_every_stage(
     digest = json.loads(Path(nightly["reports"]["digest_json"]).read_text())
     assert digest["overall"]["lost"] >= 5, digest["overall"]
 
+    # the alert's whole life: pulled, held, routed, warned, breached and escalated, resolved, verified, released
+    life = results["andon"]
+    assert life["played"], life
+    steps = [step["step"] for step in life["steps"]]
+    assert steps == [
+        "pulled",
+        "held",
+        "routed",
+        "routed",
+        "warned",
+        "breached",
+        "escalated",
+        "resolved",
+        "verified",
+        "released",
+        "false alarm",
+    ], steps
+    assert all(not step["detail"].startswith("0 ") for step in life["steps"]), life["steps"]
+    assert life["before_per_1000"] > life["after_per_1000"] == 0
+    assert life["bad_andon"] == [{"group": "agent's cord", "closed": 1, "false_alarms": 1, "rate": 1.0}] or any(
+        r["false_alarms"] == 1 for r in life["bad_andon"]
+    )
+    assert life["webhooks"]["product.hold"] >= 2 and life["webhooks"]["workorder.escalated"] >= 2
+
     # a second run reuses the keys and stores nothing new
     again = demo_flow(settings, ["warranty"], report=None)
     assert again["keys"] == results["keys"]
     for stage in ("chats", "work_orders", "sales", "calls"):
         assert again[stage]["rows_stored"] == 0
     assert again["classify"]["classified"] == 0
-    assert again["nightly"]["alerts_opened"] == 0 and len(again["nightly"]["alerts"]) == len(nightly["alerts"])
+    assert again["nightly"]["alerts_opened"] == 0 and len(again["nightly"]["alerts"]) == len(nightly["alerts"]) - 1
+    assert again["andon"] == {"played": False, "steps": [], "reason": "already played"}

@@ -58,6 +58,7 @@ def test_nightly_over_an_inbox_is_idempotent(
         "qa_questions",
         "qa_work_orders",
         "andon",
+        "sla",
         "reports",
     }
     assert first.summaries["extractive"] == 5 and first.summaries["llm"] == 0  # the test session runs no LLM
@@ -66,6 +67,8 @@ def test_nightly_over_an_inbox_is_idempotent(
     assert corpus_now(settings) == datetime(2026, 11, 11, tzinfo=ZoneInfo("Asia/Shanghai"))
     report = json.loads(Path(first.reports["trends_json"]).read_text())
     assert [(a["product"], a["customers"]) for a in report["andon_alerts"]] == [("crispair-5", 4)]
+    assert report["andon_alerts"][0]["on_hold"] and report["manager"]["on_hold"][0]["product"] == "crispair-5"
+    assert first.sla["sweep"]["breached"] == 0  # tonight's work orders opened at `now`: nothing is due yet
     assert Path(first.reports["digest_html"]).is_file()
 
     again = nightly(settings, now, inbox)

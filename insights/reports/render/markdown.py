@@ -152,6 +152,7 @@ def trend_markdown(r: TrendReport, last: date) -> str:
     )
     out += ["## Quality inspection (质检)", ""]
     out += _quality(r)
+    out += _manager(r)
     out += ["## Top loss reasons", ""]
     out += (
         table(
@@ -222,6 +223,32 @@ def _quality(r: TrendReport) -> list[str]:
     if r.quality_missed:
         missed = ", ".join(f"{i.scorecard}/{i.item} {pct(i.fail_share)}" for i in r.quality_missed)
         out += [f"Most missed: {missed}; per agent and team: the QA digest.", ""]
+    return out
+
+
+def _manager(r: TrendReport) -> list[str]:
+    m = r.manager
+    if m is None:
+        return []
+    out = ["## For managers: work orders, holds, wrong alarms", "", "### SLA attainment per team", ""]
+    out += (
+        table(
+            ["team", "opened", "resolved", "within SLA", "attainment", "in hand", "overdue", "escalated"],
+            [[t.team, t.opened, t.resolved, t.within_sla, pct(t.attainment), t.active, t.overdue, t.escalated]
+             for t in m.sla],
+        )
+        if m.sla
+        else ["No work order in this period.", ""]
+    )  # fmt: skip
+    if m.on_hold:
+        out += ["### Products on hold", ""]
+        out += table(["product", "since", "alert"], [[h.product, day(h.held_at), h.alert_id] for h in m.on_hold])
+    out += [f"### Bad-Andon rate (alerts closed as false alarms, last {m.alarm_days} days)", ""]
+    if not m.by_rule:
+        return [*out, "No alert closed.", ""]
+    for title, lines in (("rule", m.by_rule), ("product line", m.by_line), ("manager's area", m.by_area)):
+        out += table([title, "closed", "false alarms", "rate"],
+                     [[a.group, a.closed, a.false_alarms, pct(a.rate)] for a in lines])  # fmt: skip
     return out
 
 
