@@ -27,7 +27,7 @@ from insights.workorders.report import build_manager_section
 from insights.workorders.sla import sweep
 
 PRODUCT, ISSUE = "aquapure-x3", "defect"
-ONE_CUSTOMER = ("swiftclean-r7", "defect", "CHAT-0020")  # the planted non-trigger: one customer, four contacts
+ONE_CUSTOMER = ("swiftclean-r7", "defect", "chat:CHAT-0020")  # the planted non-trigger: one customer, four contacts
 AGENT, LEAD, MANAGER = "demo-agent", "demo-lead", "demo-manager"
 
 

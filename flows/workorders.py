@@ -10,7 +10,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from core.db import engine_for, migrate, session_factory, transaction
+from core.db import engine_for, session_factory, transaction
 from core.settings import Settings
 from core.tables import AndonAlertRow
 from flows.retry import transient
@@ -62,12 +62,8 @@ def sla_sweep(settings: Settings, now: datetime) -> SweepRun:
 @flow(name="sla", validate_parameters=False)
 def sla(settings: Settings | None = None, now: datetime | None = None) -> SlaReport:
     """Warn before SLA deadlines, escalate breaches to the team lead and then the manager, send the webhooks."""
-    settings = settings or Settings()
-    settings.ensure_dirs()
-    engine = engine_for(settings)
-    try:
-        migrate(engine)
-    finally:
-        engine.dispose()
+    from flows.nightly import _ready
+
+    settings = _ready(settings)
     run = sla_sweep(settings, (now or datetime.now(UTC)).astimezone(UTC))
     return SlaReport(sweep=run, delivered=deliver_outbox(settings))

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from core.errors import Conflict, InvalidInput, NotFound
 from core.outbox import enqueue
 from core.settings import AndonSettings
-from core.tables import AndonAlertRow, ConversationRow, InsightRow
+from core.tables import AndonAlertRow, ConversationRow, InsightRow, as_utc
 from ingest.masking import mask_text
 from insights.andon.rule import Burst, ComplaintEvent, assign_problems, find_bursts
 from insights.classify.complaints import split_product_issue
@@ -74,10 +74,6 @@ class AndonRun(BaseModel):
     events: int = 0
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
 def complaint_events(
     session: Session, *, start: datetime, end: datetime, min_confidence: float = 0.0
 ) -> list[ComplaintEvent]:
@@ -103,7 +99,7 @@ def complaint_events(
     events = []
     for label, confidence, quote, cid, customer, started, channel in session.execute(query):
         product, issue = split_product_issue(label)
-        events.append(ComplaintEvent(cid, product, issue, customer, _aware(started), channel, quote or "", confidence))
+        events.append(ComplaintEvent(cid, product, issue, customer, as_utc(started), channel, quote or "", confidence))
     return events
 
 
@@ -167,7 +163,7 @@ def _last_closed(session: Session) -> dict[tuple[str, str], datetime]:
         .where(AndonAlertRow.status == "closed")
         .group_by(AndonAlertRow.product, AndonAlertRow.issue)
     )
-    return {(p, i): _aware(at) for p, i, at in rows if at is not None}
+    return {(p, i): as_utc(at) for p, i, at in rows if at is not None}
 
 
 def _evidence(events: list[ComplaintEvent]) -> list[dict[str, str]]:
@@ -265,8 +261,8 @@ def _merge(row: AndonAlertRow, burst: Burst) -> bool:
     row.evidence = [*row.evidence, *_evidence(new)][:MAX_EVIDENCE]
     customers = {e.customer_key for e in burst.events if e.customer_key}
     row.customers = max(row.customers, len(customers))
-    row.first_seen = min(_aware(row.first_seen), burst.first_seen)
-    row.last_seen = max(_aware(row.last_seen), burst.last_seen)
+    row.first_seen = min(as_utc(row.first_seen), burst.first_seen)
+    row.last_seen = max(as_utc(row.last_seen), burst.last_seen)
     return True
 
 
@@ -288,9 +284,9 @@ def view(row: AndonAlertRow, *, held: dict[str, HoldView] | None = None) -> Aler
         customers=row.customers,
         conversation_ids=list(row.conversation_ids),
         evidence=[EvidenceItem.model_validate(e) for e in row.evidence],
-        first_seen=_aware(row.first_seen),
-        last_seen=_aware(row.last_seen),
-        opened_at=_aware(row.opened_at),
+        first_seen=as_utc(row.first_seen),
+        last_seen=as_utc(row.last_seen),
+        opened_at=as_utc(row.opened_at),
         acknowledged_at=row.acknowledged_at,
         closed_at=row.closed_at,
         close_note=row.close_note,
@@ -428,7 +424,7 @@ def followups(session: Session, *, now: datetime | None = None, days: int = 14) 
     for row in session.scalars(
         select(AndonAlertRow).where(AndonAlertRow.status == "closed").order_by(AndonAlertRow.closed_at.desc())
     ):
-        closed = _aware(row.closed_at or now)
+        closed = as_utc(row.closed_at or now)
         span = timedelta(days=days)
         out.append(
             Followup(

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput, NotFound
-from core.tables import AndonAlertRow, ConversationRow
+from core.tables import AndonAlertRow, ConversationRow, as_utc
 from ingest.masking import mask_text
 from insights.andon.alerts import AlertView, open_alert, view
 from insights.andon.rule import Burst, ComplaintEvent
@@ -78,7 +78,7 @@ def pull(
         }
         live.evidence = [*live.evidence, entry][-50:]
         live.customers = _customers(session, live.conversation_ids)
-        live.last_seen = max(_aware(live.last_seen), event.at)
+        live.last_seen = max(as_utc(live.last_seen), event.at)
     session.flush()
     return view(live), False
 
@@ -99,7 +99,3 @@ def _customers(session: Session, ids: list[str]) -> int:
 def _customer_quote(conversation: ConversationRow) -> str:
     said = [t.text for t in conversation.turns if t.speaker == "customer" and t.text.strip()]
     return mask_text(max(said, key=len)[:300]) if said else ""
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from core.errors import ConfigError
 from core.settings import WorkOrderSettings
+from core.tables import as_utc
 
 MAX_DAYS = 3660  # a deadline this far out means the calendar has (almost) no working days
 
@@ -56,7 +57,7 @@ class BusinessCalendar:
         )
 
     def _days(self, start: datetime) -> Iterable[tuple[datetime, datetime]]:
-        day = _aware(start).astimezone(self.zone).date()
+        day = as_utc(start).astimezone(self.zone).date()
         for _ in range(MAX_DAYS):
             hours = self.hours_of(day)
             if hours is not None:
@@ -67,7 +68,7 @@ class BusinessCalendar:
     def add(self, start: datetime, hours: float) -> datetime:
         """The instant `hours` of business time after `start` (UTC). Zero hours from outside business hours is the
         next opening."""
-        cursor = _aware(start).astimezone(UTC)
+        cursor = as_utc(start).astimezone(UTC)
         left = timedelta(hours=hours)
         for opens, closes in self._days(cursor):
             if closes <= cursor:
@@ -80,7 +81,7 @@ class BusinessCalendar:
 
     def between(self, start: datetime, end: datetime) -> float:
         """Business hours from `start` to `end` (0 when `end` is not after `start`)."""
-        start, end = _aware(start).astimezone(UTC), _aware(end).astimezone(UTC)
+        start, end = as_utc(start).astimezone(UTC), as_utc(end).astimezone(UTC)
         total = timedelta()
         for opens, closes in self._days(start):
             if opens >= end:
@@ -89,7 +90,3 @@ class BusinessCalendar:
             if hi > lo:
                 total += hi - lo
         return total.total_seconds() / 3600
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)

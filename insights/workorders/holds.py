@@ -8,14 +8,14 @@ system can take the product off sale and put it back.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.outbox import enqueue
-from core.tables import ProductHoldRow
+from core.tables import ProductHoldRow, as_utc
 
 
 class HoldView(BaseModel):
@@ -29,12 +29,12 @@ class HoldView(BaseModel):
 
 def _view(row: ProductHoldRow) -> HoldView:
     def utc(at: datetime | None) -> datetime | None:
-        return None if at is None else (at if at.tzinfo else at.replace(tzinfo=UTC))
+        return None if at is None else as_utc(at)
 
     return HoldView(
         product=row.product,
         alert_id=row.alert_id,
-        held_at=utc(row.held_at) or row.held_at,
+        held_at=as_utc(row.held_at),
         held_by=row.held_by,
         released_at=utc(row.released_at),
         released_by=row.released_by,

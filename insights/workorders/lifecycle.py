@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, InvalidInput, NotFound
-from core.tables import AndonAlertRow, WorkOrderEventRow, WorkOrderRow
+from core.tables import AndonAlertRow, WorkOrderEventRow, WorkOrderRow, as_utc
 from ingest.masking import mask_text
 from insights.workorders.desk import Desk
 from insights.workorders.routing import ACTIVE, pick_assignee
@@ -84,8 +84,7 @@ class WorkOrderDetail(WorkOrderView):
 
 
 def _utc(at: datetime | None) -> datetime:
-    at = at or datetime.now(UTC)
-    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
+    return as_utc(at or datetime.now(UTC))
 
 
 def _maybe(at: datetime | None) -> datetime | None:

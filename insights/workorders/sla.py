@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Row, and_, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from core.tables import OutboxRow, WorkOrderEventRow, WorkOrderRow
+from core.tables import OutboxRow, WorkOrderEventRow, WorkOrderRow, as_utc
 from insights.workorders.desk import Desk
 from insights.workorders.routing import ACTIVE
 
@@ -46,10 +46,6 @@ class SweepRun(BaseModel):
     seconds: float = 0.0
 
 
-def _utc(at: datetime) -> datetime:
-    return at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC)
-
-
 def _message(row: Row[Any], **extra: Any) -> dict[str, Any]:
     order = {
         "id": row.id,
@@ -62,8 +58,8 @@ def _message(row: Row[Any], **extra: Any) -> dict[str, Any]:
         "issue": row.issue,
         "status": row.status,
         "alert_id": row.alert_id,
-        "created_at": _utc(row.created_at).isoformat(),
-        "due_at": _utc(row.due_at).isoformat() if row.due_at else None,
+        "created_at": as_utc(row.created_at).isoformat(),
+        "due_at": as_utc(row.due_at).isoformat() if row.due_at else None,
     }
     return {"work_order": order, **extra}
 
@@ -71,7 +67,7 @@ def _message(row: Row[Any], **extra: Any) -> dict[str, Any]:
 def sweep(session: Session, desk: Desk, *, now: datetime | None = None) -> SweepRun:
     """Act on every work order whose warning, breach or manager time has come since the last sweep."""
     started = time.perf_counter()
-    now = _utc(now or datetime.now(UTC))
+    now = as_utc(now or datetime.now(UTC))
     run = SweepRun(now=now, backfilled=_backfill(session, desk))
     active = WorkOrderRow.status.in_(ACTIVE)
     events: list[dict[str, Any]] = []
@@ -172,7 +168,7 @@ def _backfill(session: Session, desk: Desk) -> int:
         if not row.team or row.team not in desk.routing.teams:
             route = desk.routing.route(kind=row.kind, product=row.product, issue=row.issue)
             row.team, row.priority = route.team, route.priority
-        when = desk.deadlines(row.team, row.priority, _utc(row.created_at))
+        when = desk.deadlines(row.team, row.priority, as_utc(row.created_at))
         row.warn_at, row.due_at, row.manager_at = when.warn_at, when.due_at, when.manager_at
     session.flush()
     return len(rows)
@@ -192,7 +188,7 @@ class TeamSla(BaseModel):
 
 def attainment(session: Session, desk: Desk, *, start: datetime, end: datetime) -> list[TeamSla]:
     """Per team: resolved in [start, end) and how many by their deadline; what is in hand and overdue at `end`."""
-    start, end = _utc(start), _utc(end)
+    start, end = as_utc(start), as_utc(end)
     w = WorkOrderRow
     resolved_in = and_(w.resolved_at >= start, w.resolved_at < end)
     in_hand = and_(w.created_at < end, (w.resolved_at.is_(None)) | (w.resolved_at >= end))
