@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import Field
 from sqlalchemy.orm import selectinload
 
 from api.auth import Svc, require_role
@@ -16,6 +17,8 @@ from core.tables import ConversationRow
 from ingest.ledger import from_row
 from ingest.search import SearchFilters, SearchHit, search
 from insights.summaries.run import get_summary, search_summaries
+from insights.workorders import holds
+from insights.workorders.holds import HoldView
 
 router = APIRouter(prefix="/v1", tags=["conversations"])
 analyst = require_role("analyst")
@@ -26,6 +29,7 @@ class ConversationView(Conversation):
     """A conversation with its after-contact summary (None until the nightly run has written one)."""
 
     summary: Summary | None = None
+    product_hold: HoldView | None = Field(default=None, description="Set while an open Andon alert holds its product.")
 
 
 @router.get("/conversations/search", response_model=list[SearchHit])
@@ -67,4 +71,7 @@ def get_conversation(conversation_id: str, svc: Svc, _: AnalystKey) -> Conversat
         row = session.get(ConversationRow, conversation_id, options=[selectinload(ConversationRow.turns)])
         if row is None:
             raise NotFound(f"no conversation '{conversation_id}'")
-        return ConversationView(**from_row(row).model_dump(), summary=get_summary(session, conversation_id))
+        hold = holds.on_hold(session, [row.product]).get(row.product) if row.product else None
+        return ConversationView(
+            **from_row(row).model_dump(), summary=get_summary(session, conversation_id), product_hold=hold
+        )

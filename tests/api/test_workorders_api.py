@@ -14,8 +14,17 @@ from tests.api.conftest import auth
 def seed(client: TestClient) -> None:
     services = client.app.state.services  # type: ignore[attr-defined]
     with transaction(services.sessions) as s:
-        s.add(ConversationRow(id="call:1", channel="call", source_uri="t", source_sha256="0" * 64,
-                              started_at=datetime(2026, 11, 20, tzinfo=UTC), customer_key="k1"))  # fmt: skip
+        s.add(
+            ConversationRow(
+                id="call:1",
+                channel="call",
+                source_uri="t",
+                source_sha256="0" * 64,
+                started_at=datetime(2026, 11, 20, tzinfo=UTC),
+                customer_key="k1",
+                product="aquapure-x3",
+            )
+        )
         s.add(TurnRow(conversation_id="call:1", idx=0, speaker="customer", text="净水器漏水了，电话 13812345678"))
 
 
@@ -37,13 +46,17 @@ def test_an_agent_pulls_the_cord_and_the_product_goes_on_hold(client: TestClient
     products = {p["id"]: p for p in client.get("/v1/products", headers=agent).json()}
     assert products["aquapure-x3"]["hold"]["alert_id"] == alert["id"] and products["crispair-5"]["hold"] is None
 
+    seen = client.get("/v1/conversations/call:1", headers=analyst).json()
+    assert seen["product_hold"]["alert_id"] == alert["id"]  # shown wherever the product appears
+
     orders = client.get("/v1/work-orders?status=active", headers=analyst).json()
     quality = next(o for o in orders if o["kind"] == "quality")
     assert (quality["team"], quality["priority"], quality["product_on_hold"]) == ("water-quality", "urgent", True)
     assert client.get("/v1/work-orders", headers=agent).status_code == 403
     assert client.get("/v1/work-orders", headers=auth(keys["qa"])).status_code == 200
-    note = client.post(f"/v1/work-orders/{quality['id']}/comments", json={"text": "supplier called back, 13812345678"},
-                       headers=analyst)  # fmt: skip
+    note = client.post(
+        f"/v1/work-orders/{quality['id']}/comments", json={"text": "supplier called back, 13812345678"}, headers=analyst
+    )
     assert note.status_code == 200 and "13812345678" not in note.text
     moved = client.post(f"/v1/work-orders/{quality['id']}/assign", json={"team": "quality-supplier"}, headers=analyst)
     assert moved.json()["team"] == "quality-supplier" and moved.json()["assignee"] == "q-li"
@@ -55,9 +68,11 @@ def test_an_agent_pulls_the_cord_and_the_product_goes_on_hold(client: TestClient
 
     false_alarm = client.post(f"/v1/andon/{alert['id']}/close", json={"resolution": "false_alarm"}, headers=analyst)
     assert false_alarm.status_code == 422 and "needs a note" in false_alarm.json()["error"]["message"]
-    closed = client.post(f"/v1/andon/{alert['id']}/close",
-                         json={"resolution": "false_alarm", "note": "installation error, not the filter"},
-                         headers=analyst)  # fmt: skip
+    closed = client.post(
+        f"/v1/andon/{alert['id']}/close",
+        json={"resolution": "false_alarm", "note": "installation error, not the filter"},
+        headers=analyst,
+    )
     assert closed.status_code == 200 and closed.json()["resolution"] == "false_alarm"
     products = {p["id"]: p for p in client.get("/v1/products", headers=agent).json()}
     assert products["aquapure-x3"]["hold"] is None
