@@ -199,7 +199,7 @@ def attainment(session: Session, desk: Desk, *, start: datetime, end: datetime) 
         func.sum(one((resolved_in, 1), else_=0)),
         func.sum(one((and_(resolved_in, w.resolved_at <= w.due_at), 1), else_=0)),
         func.sum(one((in_hand, 1), else_=0)),
-        func.sum(one((and_(in_hand, w.due_at < end), 1), else_=0)),
+        func.sum(one((and_(in_hand, w.due_at <= end), 1), else_=0)),
     ).group_by(w.team)
     escalations = (
         select(w.team, func.count(func.distinct(WorkOrderEventRow.work_order_id)))
