@@ -99,9 +99,9 @@ def alert_life(settings: Settings, now: datetime) -> dict[str, Any]:
             with transaction(sessions) as s:
                 run = sweep(s, desk, now=at + timedelta(minutes=5))
             detail = {
-                "warned": f"{run.warned} warning(s): the assignee is told the deadline is near",
-                "breached": f"{run.breached} breach(es): escalated to the team lead",
-                "escalated": f"{run.to_manager} still open: escalated to the manager",
+                "warned": f"{quality.assignee} is told the stock check is due soon ({run.warned} warning(s) in all)",
+                "breached": f"stock check past due: escalated to the team lead ({run.breached} breach(es) in all)",
+                "escalated": f"still open: escalated to the manager ({run.to_manager} in all)",
             }[what]
             note(at + timedelta(minutes=5), what, detail)
         day = _local(settings, times[2], 14)
