@@ -326,8 +326,11 @@ def _child(data: Path, inbox: Path, now: str) -> None:
     """Run inside a fresh interpreter: one nightly over the inbox; the report goes to stdout as one JSON line."""
     from core.settings import Settings
     from flows.nightly import nightly
+    from flows.runtime import start_prefect
 
     settings = Settings(_env_file=None)
+    # as the CLI does: Prefect's own 20 s wait for its temporary server is overrun on a busy machine
+    start_prefect(settings)
     report = nightly(settings, datetime.fromisoformat(now), inbox)
     print("NIGHTLY_REPORT " + report.model_dump_json(), flush=True)
 
