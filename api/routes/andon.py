@@ -77,7 +77,12 @@ def pull_cord(body: PullIn, svc: Svc, session: CommittedSession, who: AgentKey, 
     """Pull the Andon cord on a conversation: joins the live alert for (product, issue), or opens one, with its
     routed work orders and the product on hold."""
     catalog = _catalog(svc)
-    issues = {label.name for label in load_taxonomy("complaint_issue", svc.settings.insights.taxonomy_dir).labels}
+    issues = svc.part(
+        "complaint_issues",
+        lambda: frozenset(
+            label.name for label in load_taxonomy("complaint_issue", svc.settings.insights.taxonomy_dir).labels
+        ),
+    )
     alert, opened = cord.pull(
         session,
         desk(svc),
