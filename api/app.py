@@ -16,6 +16,7 @@ import anyio
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from api import console
 from api.audit import AuditMiddleware
 from api.errors import install_error_handlers
 from api.limits import BodyLimitMiddleware
@@ -86,6 +87,7 @@ def create_app(
     app.include_router(health.router)
     for module in (admin, ingest, conversations, assist, knowledge, insights, quality, andon, workorders, reports):
         app.include_router(module.router)
+    console.install(app)
     return app
 
 

@@ -1,4 +1,5 @@
-"""Every request leaves an audit row: who (key id and role), route template, status, duration. Never the key.
+"""Every request leaves an audit row: who (key id or signed-in user, and role), route template, status, duration.
+Never the key.
 
 The row is handed to the deferred writer (`api/services.py`), not written on the request's clock. Requests on the
 agent's hot path (`FAST_PATHS`) go straight through; every other request first waits until this process's queued
@@ -57,6 +58,7 @@ class AuditMiddleware:
         values = {
             "at": utcnow(),  # when it happened, not when the writer got to it
             "api_key_id": state.get("api_key_id"),
+            "user": state.get("user"),  # a console sign-in
             "role": state.get("role"),
             "method": scope.get("method", "?"),
             "route": path,

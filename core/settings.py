@@ -194,6 +194,17 @@ class ApiSettings(BaseModel):
     max_upload_bytes: int = Field(default=200 * 1024 * 1024, description="Largest uploaded call recording.")
 
 
+class ConsoleSettings(BaseModel):
+    """The web console (`/console`): people sign in with a user account and get a session cookie."""
+
+    session_hours: float = Field(default=12.0, gt=0, description="A session ends this long after sign-in.")
+    idle_minutes: float = Field(default=60.0, gt=0, description="...or after this long without a request.")
+    secure_cookie: Literal["auto", "always", "never"] = Field(
+        default="auto", description="Mark the cookie Secure: auto = when the request came over TLS (https)."
+    )
+    page_size: int = Field(default=25, ge=5, le=200, description="Rows per page in the console's lists.")
+
+
 class PrivacySettings(BaseModel):
     customer_key_secret: SecretStr = Field(
         default=SecretStr("change-me-in-production"),
@@ -299,6 +310,7 @@ class Settings(BaseSettings):
     insights: InsightSettings = InsightSettings()
     quality: QualitySettings = QualitySettings()
     api: ApiSettings = ApiSettings()
+    console: ConsoleSettings = ConsoleSettings()
     privacy: PrivacySettings = PrivacySettings()
     andon: AndonSettings = AndonSettings()
     workorders: WorkOrderSettings = WorkOrderSettings()

@@ -170,6 +170,7 @@ class AuditEventRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     api_key_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    user: Mapped[str | None] = mapped_column(String(64), index=True)  # console sign-ins (issue 14)
     role: Mapped[str | None] = mapped_column(String(16))
     method: Mapped[str] = mapped_column(String(8))
     route: Mapped[str] = mapped_column(Text)
@@ -188,6 +189,38 @@ class ApiKeyRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UserRow(Base):
+    """A person who signs in to the console; machines use API keys."""
+
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)  # lower case
+    display_name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(256))  # argon2id, with its own salt and parameters
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    agent_id: Mapped[str | None] = mapped_column(String(64))  # the agent id on their conversations
+    team: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WebSessionRow(Base):
+    """A signed-in browser: the cookie holds a random token, this row only its sha256."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("users.username", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 # --- ingest (issue 3) -------------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ class IssuedKeyOut(BaseModel):
 class AuditOut(BaseModel):
     at: datetime
     api_key_id: str | None
+    user: str | None = None  # a console sign-in
     role: str | None
     method: str
     route: str

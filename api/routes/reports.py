@@ -57,7 +57,9 @@ def trends_page(*, day: date | None = Query(default=None), svc: Svc, _: AnalystK
     return HTMLResponse(_report_file(svc, day, "html"))
 
 
-def _digest(svc: Services, session: Session, team: str | None, days: int, end: date | None) -> LossDigest:
+def _digest(
+    svc: Services, session: Session, team: str | None, days: int, end: date | None, rep: str | None = None
+) -> LossDigest:
     tz = svc.settings.flows.timezone
     if end is None:
         end_at = period_end(datetime.now(UTC), tz)
@@ -65,13 +67,14 @@ def _digest(svc: Services, session: Session, team: str | None, days: int, end: d
         end_at = datetime(end.year, end.month, end.day, tzinfo=ZoneInfo(tz)) + timedelta(days=1)
     if end_at - timedelta(days=days) > datetime.now(UTC) + timedelta(days=1):
         raise InvalidInput("the period lies in the future")
-    return build_loss_digest(session, end=end_at, period_days=days, team=team)
+    return build_loss_digest(session, end=end_at, period_days=days, team=team, rep=rep)
 
 
 @router.get("/digests/loss-reasons", response_model=LossDigest)
 def loss_reasons(
     *,
     team: str | None = Query(default=None, max_length=64, description="One team; default every team."),
+    rep: str | None = Query(default=None, max_length=64, description="One rep (agent id); default every rep."),
     days: int = Query(default=7, ge=1, le=366, description="Length of the period (compared with the one before)."),
     end: date | None = Query(default=None, description="Last day of the period; default yesterday."),
     svc: Svc,
@@ -79,7 +82,7 @@ def loss_reasons(
     _: SalesKey,
 ) -> LossDigest:
     """Lost deals by reason per team and rep, change against the previous period, masked quotes, won-deal voices."""
-    return _digest(svc, session, team, days, end)
+    return _digest(svc, session, team, days, end, rep)
 
 
 @router.get("/digests/loss-reasons/page", response_class=HTMLResponse)

@@ -68,6 +68,7 @@ class LossDigest(BaseModel):
     previous_start: datetime
     period_days: int
     team: str | None = Field(default=None, description="The one team asked for; None for all.")
+    rep: str | None = Field(default=None, description="The one rep (agent id) asked for; None for all.")
     generated_at: datetime
     overall: TeamDigest
     teams: list[TeamDigest]
@@ -81,7 +82,9 @@ class _Deal(BaseModel):
     current: bool
 
 
-def _deals(session: Session, start: datetime, end: datetime, current: bool, team: str | None) -> list[_Deal]:
+def _deals(
+    session: Session, start: datetime, end: datetime, current: bool, team: str | None, rep: str | None = None
+) -> list[_Deal]:
     found = conversations_between(session, start, end)
     ids = [cid for cid, _, _ in found]
     inferred = latest_labels(session, "outcome", ids)
@@ -91,7 +94,7 @@ def _deals(session: Session, start: datetime, end: datetime, current: bool, team
         for cid, row_team, agent, row_outcome in session.execute(query.where(ConversationRow.id.in_(chunk))):
             outcome = inferred.get(cid) or row_outcome
             name = row_team or "unassigned"
-            if outcome in ("won", "lost") and (team is None or name == team):
+            if outcome in ("won", "lost") and (team is None or name == team) and (rep is None or agent == rep):
                 out.append(_Deal(id=cid, team=name, agent=agent or "unknown", outcome=outcome, current=current))
     return sorted(out, key=lambda d: d.id)
 
@@ -220,16 +223,18 @@ def build_loss_digest(
     end: datetime,
     period_days: int,
     team: str | None = None,
+    rep: str | None = None,
     taxonomy: Taxonomy | None = None,
     generated_at: datetime | None = None,
 ) -> LossDigest:
-    """Won and lost deals (outcome insight, else the conversation's recorded outcome) in [end - period_days, end)."""
+    """Won and lost deals (outcome insight, else the conversation's recorded outcome) in [end - period_days, end);
+    `team` and `rep` (an agent id) narrow them."""
     if end.tzinfo is None:
         raise ValueError("end must be timezone-aware")
     taxonomy = taxonomy or load_taxonomy("loss_reason")
     start = end - timedelta(days=period_days)
     previous_start = start - timedelta(days=period_days)
-    deals = _deals(session, start, end, True, team) + _deals(session, previous_start, start, False, team)
+    deals = _deals(session, start, end, True, team, rep) + _deals(session, previous_start, start, False, team, rep)
     evidence = _evidence(session, [d.id for d in deals if d.outcome == "lost"])
     prototypes: dict[str, list[str]] = {}
     for label in taxonomy.labels:
@@ -245,7 +250,7 @@ def build_loss_digest(
         for t in sorted({d.team for d in deals})
     ]
     return LossDigest(
-        start=start, end=end, previous_start=previous_start, period_days=period_days, team=team,
+        start=start, end=end, previous_start=previous_start, period_days=period_days, team=team, rep=rep,
         generated_at=generated_at or datetime.now(UTC), overall=_scope(team or ALL, deals, evidence, voices, taxonomy),
         teams=teams,
     )  # fmt: skip

@@ -1,0 +1,192 @@
+"""Conversations: the list and search (Chinese or English), one conversation's view (turns, the call's audio,
+insights, summary, QA scores, the product hold), and what people do from it: pull the Andon cord (agent,
+analyst), review the QA form (qa), dispute an item (agent)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+import anyio
+from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
+from fastapi.responses import FileResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from api.auth import Svc
+from api.console.pages.lists import paged
+from api.console.render import page, redirect
+from api.console.visit import Agent, Puller, Qa, Reader
+from api.routes.andon import _catalog
+from api.routes.quality import _cards
+from api.routes.workorders import desk, send_outbox
+from core.errors import NotFound
+from core.tables import ConversationRow
+from ingest.search import SearchFilters, search
+from insights.andon import cord
+from insights.classify.store import conversation_insights
+from insights.classify.taxonomy import load_taxonomy
+from insights.quality import review as qa
+from insights.quality.review import ItemVerdict
+from insights.quality.store import conversation_scores
+from insights.summaries.run import get_summary
+from insights.workorders import holds
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+AUDIO = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".flac": "audio/flac", ".ogg": "audio/ogg", ".m4a": "audio/mp4"}
+Channel = Literal["", "call", "chat", "work_order"]
+
+
+def _issues(svc: Svc) -> list[str]:
+    return svc.part(
+        "complaint_issue_list",
+        lambda: [label.name for label in load_taxonomy("complaint_issue", svc.settings.insights.taxonomy_dir).labels],
+    )
+
+
+@router.get("/conversations")
+async def conversations(
+    request: Request,
+    svc: Svc,
+    visit: Reader,
+    q: Annotated[str, Query(max_length=500)] = "",
+    channel: Channel = "",
+    language: Annotated[Literal["", "zh", "en"], Query()] = "",
+    product: Annotated[str, Query(max_length=128)] = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    size = svc.settings.console.page_size
+    filters = {"q": q, "channel": channel, "language": language, "product": product,
+               "date_from": date_from, "date_to": date_to}  # fmt: skip
+    hits = []
+    rows: list[ConversationRow] = []
+    if q.strip():
+        wanted = SearchFilters(channel=channel or None, product=product or None, language=language or None,
+                               date_from=date_from, date_to=date_to)  # fmt: skip
+        hits = await anyio.to_thread.run_sync(
+            lambda: search(svc.turn_index(), svc.embedder(), q, k=min(100, offset + size + 1), filters=wanted)
+        )
+        hits = hits[offset:]
+    else:
+        query = select(ConversationRow).order_by(ConversationRow.started_at.desc(), ConversationRow.id)
+        if channel:
+            query = query.where(ConversationRow.channel == channel)
+        if language:
+            query = query.where(ConversationRow.language == language)
+        if product:
+            query = query.where(ConversationRow.product == product)
+        if date_from:
+            query = query.where(ConversationRow.started_at >= _midnight(date_from))
+        if date_to:
+            query = query.where(ConversationRow.started_at < _midnight(date_to) + timedelta(days=1))
+        with svc.sessions() as session:
+            rows = list(session.scalars(query.offset(offset).limit(size + 1)))
+    listing = paged(hits if q.strip() else rows, offset, size, filters)
+    return page(request, visit, "conversations.html.j2", pages=listing, searched=bool(q.strip()), f=filters)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+@router.get("/open")
+def open_by_id(visit: Reader, id: Annotated[str, Query(min_length=1, max_length=128)]) -> Response:
+    return redirect(f"/console/conversations/{id.strip()}")
+
+
+@router.get("/conversations/{conversation_id}")
+def conversation(request: Request, conversation_id: str, svc: Svc, visit: Reader) -> Response:
+    role = visit.user.role
+    with svc.sessions() as session:
+        row = session.get(ConversationRow, conversation_id, options=[selectinload(ConversationRow.turns)])
+        if row is None:
+            raise NotFound(f"no conversation '{conversation_id}'")
+        found = conversation_insights(session, conversation_id)
+        insights = found.insights if found else []
+        scores = conversation_scores(session, conversation_id, _cards(svc)) or []
+        hold = holds.on_hold(session, [row.product]).get(row.product) if row.product else None
+        summary = get_summary(session, conversation_id)
+        disputes = [d for d in qa.disputes(session, limit=1000) if d.conversation_id == conversation_id]
+        audio = (
+            row.channel == "call" and Path(row.source_uri).suffix.lower() in AUDIO and Path(row.source_uri).is_file()
+        )
+        return page(
+            request, visit, "conversation.html.j2", c=row, turns=row.turns, insights=insights, scores=scores,
+            hold=hold, summary=summary, audio=audio, disputes=disputes,
+            can_pull=role in ("agent", "analyst", "admin"), can_review=role in ("qa", "admin"),
+            can_dispute=role in ("agent", "admin"), products=_catalog(svc).products, issues=_issues(svc),
+        )  # fmt: skip
+
+
+@router.get("/conversations/{conversation_id}/audio")
+def audio(conversation_id: str, svc: Svc, _: Reader) -> Response:
+    with svc.sessions() as session:
+        row = session.get(ConversationRow, conversation_id)
+    path = Path(row.source_uri) if row is not None and row.channel == "call" else None
+    if path is None or path.suffix.lower() not in AUDIO or not path.is_file():
+        raise NotFound(f"no recording kept for '{conversation_id}'")
+    return FileResponse(path, media_type=AUDIO[path.suffix.lower()])
+
+
+@router.post("/conversations/{conversation_id}/cord")
+def pull_cord(
+    conversation_id: str,
+    svc: Svc,
+    visit: Puller,
+    tasks: BackgroundTasks,
+    product: Annotated[str, Form(min_length=1, max_length=128)],
+    issue: Annotated[str, Form(min_length=1, max_length=64)],
+    problem: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    with svc.sessions() as session, session.begin():
+        _, opened = cord.pull(
+            session,
+            desk(svc),
+            conversation_id,
+            product=product,
+            issue=issue,
+            problem=problem,
+            by=visit.user.username,
+            catalog=_catalog(svc),
+            issues=frozenset(_issues(svc)),
+        )
+    tasks.add_task(send_outbox, svc)
+    return redirect(f"/console/conversations/{conversation_id}", ok="cord.opened" if opened else "cord.joined")
+
+
+@router.post("/conversations/{conversation_id}/review")
+async def review(request: Request, conversation_id: str, svc: Svc, visit: Qa) -> Response:
+    """One form per scorecard: `scorecard`, then per item `item:<id>` (agree | pass | fail | na) and
+    `reason:<id>`."""
+    form = await request.form()
+    card = str(form.get("scorecard", ""))
+    verdicts: dict[str, ItemVerdict] = {}
+    with svc.sessions() as session:
+        scores = {s.scorecard: s for s in conversation_scores(session, conversation_id) or []}
+    if card not in scores:
+        raise NotFound(f"conversation '{conversation_id}' has no score on '{card}'")
+    for item in scores[card].items:
+        choice = str(form.get(f"item:{item.item}", "agree"))
+        if choice in ("pass", "fail", "na") and choice != item.outcome:
+            reason = str(form.get(f"reason:{item.item}", "")).strip() or None
+            verdicts[item.item] = ItemVerdict(outcome=choice, reason=reason)
+    with svc.sessions() as session, session.begin():
+        qa.review(session, conversation_id, card, verdicts, reviewer=visit.user.username, confirm_rest=True)
+    return redirect(f"/console/conversations/{conversation_id}", ok="qa.reviewed_ok")
+
+
+@router.post("/conversations/{conversation_id}/dispute")
+def dispute(
+    conversation_id: str,
+    svc: Svc,
+    visit: Agent,
+    scorecard: Annotated[str, Form(max_length=128)],
+    item: Annotated[str, Form(max_length=64)],
+    reason: Annotated[str, Form(min_length=1, max_length=2000)],
+) -> Response:
+    with svc.sessions() as session, session.begin():
+        qa.dispute(session, conversation_id, scorecard, item, reason, raised_by=visit.user.username)
+    return redirect(f"/console/conversations/{conversation_id}", ok="qa.disputed")

@@ -1,0 +1,41 @@
+"""Pagination of the console's lists: fetch one row more than a page to know whether there is a next page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+from urllib.parse import urlencode
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Pages(Generic[T]):
+    rows: Sequence[T]
+    offset: int
+    size: int
+    more: bool
+    filters: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def number(self) -> int:
+        return self.offset // self.size + 1
+
+    @property
+    def prev(self) -> int | None:
+        return max(0, self.offset - self.size) if self.offset > 0 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.offset + self.size if self.more else None
+
+    def query(self, offset: int) -> str:
+        """The query string of another page with the same filters."""
+        kept = {k: v for k, v in self.filters.items() if v not in (None, "", False)}
+        return "?" + urlencode({**kept, "offset": offset})
+
+
+def paged(fetched: Sequence[T], offset: int, size: int, filters: Mapping[str, object] | None = None) -> Pages[T]:
+    """`fetched` holds up to size + 1 rows from `offset`."""
+    return Pages(rows=fetched[:size], offset=offset, size=size, more=len(fetched) > size, filters=filters or {})
