@@ -58,9 +58,13 @@ def _env() -> Any:
 def flash(response: RedirectResponse, kind: str, text: str) -> RedirectResponse:
     """A notice for the next page this browser opens ('ok' or 'error'), then forgotten."""
     response.set_cookie(
-        FLASH, quote(json.dumps({"kind": kind, "text": text})), max_age=60, httponly=True, samesite="lax",
+        FLASH,
+        quote(json.dumps({"kind": kind, "text": text})),
+        max_age=60,
+        httponly=True,
+        samesite="lax",
         path="/console",
-    )  # fmt: skip
+    )
     return response
 
 

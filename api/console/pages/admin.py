@@ -42,8 +42,16 @@ def create_user(
     team: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     with svc.sessions() as session, session.begin():
-        users.create_user(session, username, password, role=role, display_name=display_name or None,
-                          language=language, agent_id=agent_id or None, team=team or None)  # fmt: skip
+        users.create_user(
+            session,
+            username,
+            password,
+            role=role,
+            display_name=display_name or None,
+            language=language,
+            agent_id=agent_id or None,
+            team=team or None,
+        )
     return redirect("/console/admin/users", ok="users.created")
 
 
@@ -63,8 +71,16 @@ def change_user(
         raise InvalidInput("you cannot disable your own account or take away your own admin role")
     disabled = {"disable": True, "enable": False}.get(action)
     with svc.sessions() as session, session.begin():
-        users.update_user(session, username, role=role, language=language, display_name=display_name,
-                          agent_id=agent_id, team=team, disabled=disabled)  # fmt: skip
+        users.update_user(
+            session,
+            username,
+            role=role,
+            language=language,
+            display_name=display_name,
+            agent_id=agent_id,
+            team=team,
+            disabled=disabled,
+        )
     return redirect("/console/admin/users", ok="users.saved")
 
 
@@ -141,6 +157,13 @@ def audit(
         query = query.where(AuditEventRow.at < end)
     with svc.sessions() as session:
         rows = list(session.scalars(query.offset(offset).limit(size + 1)))
-    filters = {"user": user, "role": role, "route": route, "method": method, "status": status, "since": since,
-               "until": until}  # fmt: skip
+    filters = {
+        "user": user,
+        "role": role,
+        "route": route,
+        "method": method,
+        "status": status,
+        "since": since,
+        "until": until,
+    }
     return page(request, visit, "audit.html.j2", pages=paged(rows, offset, size, filters), f=filters, roles=ROLES)

@@ -49,8 +49,9 @@ async def ask(
     outcome = await anyio.to_thread.run_sync(_answer, svc, question, product or None, language or None)
     result = outcome.result
     # the question is shown back as stored: masked
-    return page(request, visit, "assist.html.j2", result=result, question=result.query, product=product,
-                language=language)  # fmt: skip
+    return page(
+        request, visit, "assist.html.j2", result=result, question=result.query, product=product, language=language
+    )
 
 
 @router.post("/assist/{answer_id}/rate")

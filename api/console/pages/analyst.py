@@ -37,11 +37,16 @@ def dashboard(request: Request, svc: Svc, visit: Analyst) -> Response:
     if report is None:
         return page(request, visit, "dashboard.html.j2", r=None, live=live)
     return page(
-        request, visit, "dashboard.html.j2", r=report, live=live, charts=trend_charts(report),
+        request,
+        visit,
+        "dashboard.html.j2",
+        r=report,
+        live=live,
+        charts=trend_charts(report),
         change=volume_change(report.conversations, report.previous_conversations),
         rising=[c for c in report.intent_changes if c.significant and c.direction == "rising"],
         falling=[c for c in report.intent_changes if c.significant and c.direction == "falling"],
-    )  # fmt: skip
+    )
 
 
 @router.get("/reports/trends")
@@ -65,10 +70,12 @@ def board(
 ) -> Response:
     size = svc.settings.console.page_size
     with svc.sessions() as session:
-        found = alerts.list_alerts(session, status=None if status == "live" else status, live=status == "live",
-                                   limit=offset + size + 1)  # fmt: skip
-    return page(request, visit, "andon.html.j2", pages=paged(found[offset:], offset, size, {"status": status}),
-                status=status)  # fmt: skip
+        found = alerts.list_alerts(
+            session, status=None if status == "live" else status, live=status == "live", limit=offset + size + 1
+        )
+    return page(
+        request, visit, "andon.html.j2", pages=paged(found[offset:], offset, size, {"status": status}), status=status
+    )
 
 
 @router.post("/andon/{alert_id}/acknowledge")

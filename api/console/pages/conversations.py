@@ -59,13 +59,24 @@ async def conversations(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     size = svc.settings.console.page_size
-    filters = {"q": q, "channel": channel, "language": language, "product": product,
-               "date_from": date_from, "date_to": date_to}  # fmt: skip
+    filters = {
+        "q": q,
+        "channel": channel,
+        "language": language,
+        "product": product,
+        "date_from": date_from,
+        "date_to": date_to,
+    }
     hits = []
     rows: list[ConversationRow] = []
     if q.strip():
-        wanted = SearchFilters(channel=channel or None, product=product or None, language=language or None,
-                               date_from=date_from, date_to=date_to)  # fmt: skip
+        wanted = SearchFilters(
+            channel=channel or None,
+            product=product or None,
+            language=language or None,
+            date_from=date_from,
+            date_to=date_to,
+        )
         hits = await anyio.to_thread.run_sync(
             lambda: search(svc.turn_index(), svc.embedder(), q, k=min(100, offset + size + 1), filters=wanted)
         )
@@ -114,11 +125,23 @@ def conversation(request: Request, conversation_id: str, svc: Svc, visit: Reader
             row.channel == "call" and Path(row.source_uri).suffix.lower() in AUDIO and Path(row.source_uri).is_file()
         )
         return page(
-            request, visit, "conversation.html.j2", c=row, turns=row.turns, insights=insights, scores=scores,
-            hold=hold, summary=summary, audio=audio, disputes=disputes,
-            can_pull=role in ("agent", "analyst", "admin"), can_review=role in ("qa", "admin"),
-            can_dispute=role in ("agent", "admin"), products=_catalog(svc).products, issues=_issues(svc),
-        )  # fmt: skip
+            request,
+            visit,
+            "conversation.html.j2",
+            c=row,
+            turns=row.turns,
+            insights=insights,
+            scores=scores,
+            hold=hold,
+            summary=summary,
+            audio=audio,
+            disputes=disputes,
+            can_pull=role in ("agent", "analyst", "admin"),
+            can_review=role in ("qa", "admin"),
+            can_dispute=role in ("agent", "admin"),
+            products=_catalog(svc).products,
+            issues=_issues(svc),
+        )
 
 
 @router.get("/conversations/{conversation_id}/audio")

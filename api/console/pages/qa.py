@@ -40,6 +40,12 @@ def settle(
     outcome: Annotated[Literal["", "pass", "fail", "na"], Form()] = "",
 ) -> Response:
     with svc.sessions() as session, session.begin():
-        qa.resolve(session, dispute_id, upheld=decision == "upheld", reason=reason, resolved_by=visit.user.username,
-                   outcome=outcome or None)  # fmt: skip
+        qa.resolve(
+            session,
+            dispute_id,
+            upheld=decision == "upheld",
+            reason=reason,
+            resolved_by=visit.user.username,
+            outcome=outcome or None,
+        )
     return redirect("/console/qa", ok=f"qa.settled.{decision}")

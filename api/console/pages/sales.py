@@ -50,7 +50,15 @@ async def digest(
     chart = charts.paired_bars("loss_reasons", "Lost deals by reason: this period against the previous", rows)
     scopes = [found.overall] + ([] if found.team else found.teams)
     return page(
-        request, visit, "digest.html.j2", d=found, chart=chart if rows else None, scopes=scopes,
-        last=last_day(found.end), teams=teams, reps=reps, periods=PERIODS,
+        request,
+        visit,
+        "digest.html.j2",
+        d=found,
+        chart=chart if rows else None,
+        scopes=scopes,
+        last=last_day(found.end),
+        teams=teams,
+        reps=reps,
+        periods=PERIODS,
         f={"team": team, "rep": rep, "days": days, "end": end},
-    )  # fmt: skip
+    )

@@ -34,13 +34,26 @@ def queue(
 ) -> Response:
     size = svc.settings.console.page_size
     with svc.sessions() as session:
-        rows = wo.list_orders(session, status=None if status == "all" else status, team=team or None,
-                              assignee=assignee or None, overdue=overdue, limit=size + 1, offset=offset)  # fmt: skip
+        rows = wo.list_orders(
+            session,
+            status=None if status == "all" else status,
+            team=team or None,
+            assignee=assignee or None,
+            overdue=overdue,
+            limit=size + 1,
+            offset=offset,
+        )
         held = holds.on_hold(session, {r.product for r in rows if r.product})
         views = [wo.view(r, on_hold=r.product in held) for r in rows]
     filters = {"status": status, "team": team, "assignee": assignee, "overdue": overdue}
-    return page(request, visit, "workorders.html.j2", pages=paged(views, offset, size, filters), f=filters,
-                teams=sorted(desk(svc).routing.teams))  # fmt: skip
+    return page(
+        request,
+        visit,
+        "workorders.html.j2",
+        pages=paged(views, offset, size, filters),
+        f=filters,
+        teams=sorted(desk(svc).routing.teams),
+    )
 
 
 @router.get("/workorders/{order_id}")
@@ -75,8 +88,15 @@ def assign(
     note: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     with svc.sessions() as session, session.begin():
-        wo.assign(session, desk(svc), order_id, team=team or None, assignee=assignee or None,
-                  by=visit.user.username, note=note or None)  # fmt: skip
+        wo.assign(
+            session,
+            desk(svc),
+            order_id,
+            team=team or None,
+            assignee=assignee or None,
+            by=visit.user.username,
+            note=note or None,
+        )
     return redirect(f"/console/workorders/{order_id}", ok="wo.assigned")
 
 
