@@ -133,3 +133,9 @@ def _summary(console: Console, settings: Settings, results: dict[str, Any]) -> N
     console.print(f"  keys          {(settings.data_dir / 'demo-keys.json').resolve()}")
     console.print(f"  try           curl -H 'Authorization: Bearer {results['keys']['analyst']}' {url}/readyz")
     console.print(f"  report page   {url}/v1/reports/trends/page  (same analyst key; or open the file above)")
+    users = results.get("users") or {}
+    if users:
+        console.print(f"\n  [bold]console[/bold]       {url}/console  (sign in with a browser; one demo user per role)")
+        for role, user in users.items():
+            console.print(f"    {role:<11} {user['username']:<13} password {user['password']}")
+        console.print(f"  users         {(settings.data_dir / 'demo-users.json').resolve()}  (cxloop users --help)")

@@ -15,6 +15,7 @@ from cli import insights as insights_cmd
 from cli import kb as kb_cmd
 from cli import keys as keys_cmd
 from cli import models as models_cmd
+from cli import users as users_cmd
 from cli.errors import run_edge
 from cli.serve import serve_api
 from cli.settings import build_settings
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(models_cmd.app, name="models")
+app.add_typer(users_cmd.app, name="users")
 app.add_typer(ingest_cmd.app, name="ingest")
 app.add_typer(kb_cmd.app, name="kb")
 app.add_typer(insights_cmd.app, name="insights")

@@ -52,6 +52,56 @@ def demo_keys(settings: Settings) -> dict[str, str]:
     return issued
 
 
+# one console user per role: (username, display name, role, language, agent id, team)
+DEMO_USERS = (
+    ("demo.agent", "李娜（坐席）", "agent", "zh", "A-111", "support-east"),
+    ("demo.analyst", "王芳（分析师）", "analyst", "zh", None, None),
+    ("demo.qa", "Chen Jing (QA)", "qa", "en", None, None),
+    ("demo.sales", "赵磊（销售主管）", "sales_lead", "zh", None, "sales-north"),
+    ("demo.admin", "Admin", "admin", "en", None, None),
+)
+
+
+@task(name="demo-users")
+def demo_users(settings: Settings) -> dict[str, dict[str, str]]:
+    """One console user per role with a random password, kept in the data folder (0600) so re-running the demo
+    reuses them; a user whose password no longer matches (the database was reset) gets a new one."""
+    import json
+    import secrets
+
+    from core.errors import AuthError, NotFound
+    from core.users import authenticate, create_user, get_user, set_password
+
+    path = settings.data_dir / "demo-users.json"
+    stored: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.exists() else {}
+    sessions = session_factory(engine_for(settings))
+    out: dict[str, dict[str, str]] = {}
+    for username, name, role, language, agent_id, team in DEMO_USERS:
+        password = stored.get(role, {}).get("password") or secrets.token_urlsafe(9)
+        with transaction(sessions) as session:
+            try:
+                authenticate(session, username, password)
+            except AuthError:
+                try:
+                    get_user(session, username)
+                    set_password(session, username, password)
+                except NotFound:
+                    create_user(
+                        session,
+                        username,
+                        password,
+                        role=role,
+                        display_name=name,
+                        language=language,
+                        agent_id=agent_id,
+                        team=team,
+                    )
+        out[role] = {"username": username, "password": password}
+    path.write_text(json.dumps(out, indent=2))
+    path.chmod(0o600)
+    return out
+
+
 @task(name="prepare-models")
 def prepare_models(settings: Settings) -> dict[str, str]:
     from core.ml.asr import prepare_packaged_whisper_base
@@ -233,6 +283,7 @@ DEMO_LABEL_SAMPLE = 60  # texts per task: ~2 of the demo's LLM minutes; the head
 STAGES = (
     ("database", "Create or upgrade the database"),
     ("keys", "Issue demo API keys"),
+    ("users", "Create demo console users (one per role)"),
     ("models", "Prepare packaged models"),
     ("corpus", "Count the demo corpus"),
     ("chats", "Ingest chats (masked, stored once, indexed)"),
@@ -262,6 +313,7 @@ def demo_flow(
     steps: dict[str, Callable[[], Any]] = {
         "database": lambda: prepare_store(settings),
         "keys": lambda: demo_keys(settings),
+        "users": lambda: demo_users(settings),
         "models": lambda: prepare_models(settings),
         "corpus": lambda: inventory(settings),
         "chats": lambda: _ingest(settings, "chat", "chats"),

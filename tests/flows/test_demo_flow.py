@@ -48,6 +48,13 @@ def test_demo_flow_runs_every_stage(
     assert seen == [name for name, _ in STAGES]
     assert set(results["keys"]) == {"agent", "analyst", "sales_lead", "qa", "admin"}
     assert json.loads((settings.data_dir / "demo-keys.json").read_text()) == results["keys"]
+    assert {u["username"] for u in results["users"].values()} == {
+        "demo.agent",
+        "demo.analyst",
+        "demo.qa",
+        "demo.sales",
+        "demo.admin",
+    }
     corpus = results["corpus"]
     assert corpus["documents"] == 2 * len(DOCS) and corpus["calls"] == 2
     for stage, minimum in (("chats", 60), ("work_orders", 60), ("sales", 20), ("calls", 2)):
