@@ -3,7 +3,7 @@ shown once; revoke) and the audit log with filters."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.auth import Svc
-from api.console.pages.lists import paged
+from api.console.pages.lists import OptionalDay, paged
 from api.console.render import page, redirect
 from api.console.visit import AdminOnly
 from core import keys, users
@@ -133,8 +133,8 @@ def audit(
     route: Annotated[str, Query(max_length=200)] = "",
     method: Annotated[Literal["", "GET", "POST", "PUT", "DELETE"], Query()] = "",
     status: StatusClass = "",
-    since: date | None = None,
-    until: date | None = None,
+    since: OptionalDay = None,
+    until: OptionalDay = None,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     size = 50

@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import Svc
-from api.console.pages.lists import paged
+from api.console.pages.lists import OptionalDays, paged
 from api.console.render import HEADERS, page, redirect
 from api.console.visit import Analyst
 from api.routes.assist import assistant
@@ -114,7 +114,7 @@ async def gaps(
     request: Request,
     svc: Svc,
     visit: Analyst,
-    days: Annotated[int | None, Query(ge=1, le=3650)] = 30,
+    days: OptionalDays = 30,
     product: Annotated[str, Query(max_length=128)] = "",
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.auth import Svc
-from api.console.pages.lists import paged
+from api.console.pages.lists import OptionalDay, paged
 from api.console.render import page, redirect
 from api.console.visit import Agent, Puller, Qa, Reader
 from api.routes.andon import _catalog
@@ -36,6 +36,7 @@ from insights.workorders import holds
 router = APIRouter(prefix="/console", include_in_schema=False)
 AUDIO = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".flac": "audio/flac", ".ogg": "audio/ogg", ".m4a": "audio/mp4"}
 Channel = Literal["", "call", "chat", "work_order"]
+HIDDEN_KINDS = frozenset({"qa_item", "qa_score", "qa_roles", "sentiment_turn"})
 
 
 def _issues(svc: Svc) -> list[str]:
@@ -54,8 +55,8 @@ async def conversations(
     channel: Channel = "",
     language: Annotated[Literal["", "zh", "en"], Query()] = "",
     product: Annotated[str, Query(max_length=128)] = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: OptionalDay = None,
+    date_to: OptionalDay = None,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Response:
     size = svc.settings.console.page_size
@@ -116,7 +117,8 @@ def conversation(request: Request, conversation_id: str, svc: Svc, visit: Reader
         if row is None:
             raise NotFound(f"no conversation '{conversation_id}'")
         found = conversation_insights(session, conversation_id)
-        insights = found.insights if found else []
+        # the QA section shows the scores; per-turn sentiment is too fine for this view
+        insights = [i for i in (found.insights if found else []) if i.kind not in HIDDEN_KINDS]
         scores = conversation_scores(session, conversation_id, _cards(svc)) or []
         hold = holds.on_hold(session, [row.product]).get(row.product) if row.product else None
         summary = get_summary(session, conversation_id)

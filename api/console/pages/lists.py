@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from datetime import date
+from typing import Annotated, Generic, TypeVar
 from urllib.parse import urlencode
+
+from pydantic import BeforeValidator, Field
 
 T = TypeVar("T")
 
@@ -39,3 +42,12 @@ class Pages(Generic[T]):
 def paged(fetched: Sequence[T], offset: int, size: int, filters: Mapping[str, object] | None = None) -> Pages[T]:
     """`fetched` holds up to size + 1 rows from `offset`."""
     return Pages(rows=fetched[:size], offset=offset, size=size, more=len(fetched) > size, filters=filters or {})
+
+
+def _blank_is_none(value: object) -> object:
+    return None if value == "" else value
+
+
+# a filter form sends every field, the empty ones as "": they mean "no filter", not a bad date
+OptionalDay = Annotated[date | None, BeforeValidator(_blank_is_none)]
+OptionalDays = Annotated[Annotated[int, Field(ge=1, le=3650)] | None, BeforeValidator(_blank_is_none)]

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import distinct, select
 
 from api.auth import Svc
+from api.console.pages.lists import OptionalDay
 from api.console.render import page
 from api.console.visit import Sales
 from api.routes.reports import _digest
@@ -41,7 +42,7 @@ async def digest(
     team: Annotated[str, Query(max_length=64)] = "",
     rep: Annotated[str, Query(max_length=64)] = "",
     days: Annotated[int, Query(ge=1, le=366)] = 7,
-    end: date | None = None,
+    end: OptionalDay = None,
 ) -> Response:
     if not team and visit.user.role == "sales_lead" and "team" not in request.query_params:
         team = visit.user.team or ""  # a sales lead starts on their own team

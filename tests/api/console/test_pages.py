@@ -151,7 +151,7 @@ def test_analyst_dashboard_search_and_conversation(web: TestClient) -> None:
 def test_qa_reviews_an_agent_disputes_and_qa_settles(web: TestClient, console_app: FastAPI) -> None:
     csrf = sign_in(web, "qa")
     queue = web.get("/console/qa")
-    assert "C-PROMISE" in queue.text or "Nothing scored" in queue.text
+    assert "To review (random sample)" in queue.text and "/console/conversations/" in queue.text
     no_reason = web.post(
         "/console/conversations/C-PROMISE/review",
         data={"scorecard": "service_basics", "item:greeting": "fail", "csrf": csrf},
