@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import wave
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -14,6 +16,7 @@ from core.tables import AndonAlertRow, ProductHoldRow, QaDisputeRow, WorkOrderRo
 from ingest.masking import find_pii
 from insights.andon import cord
 from tests.api.console.conftest import RAW_PHONE, sign_in
+from tests.insights.conftest import conversation, store
 
 
 def _text(html: str) -> str:
@@ -274,3 +277,47 @@ def test_no_page_shows_personal_data(console_app: FastAPI) -> None:
         text = _text(r.text)
         assert RAW_PHONE not in r.text and "li.wei@example.com" not in r.text and "li.lei@example.com" not in r.text
         assert find_pii(text) == [], (path, find_pii(text))
+
+
+def test_a_call_plays_its_recording_for_the_roles_that_read_it(console_app: FastAPI, tmp_path: Path) -> None:
+    recording = tmp_path / "call-0001.wav"
+    with wave.open(str(recording), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\0\0" * 8000)
+    call = conversation("call:CALL-T1", [("agent", "您好，请问有什么可以帮您？"), ("customer", "风扇不转了")])
+    store(
+        console_app.state.services.sessions, [call.model_copy(update={"channel": "call", "source_uri": str(recording)})]
+    )
+    web = TestClient(console_app)
+    sign_in(web, "analyst")
+    view = web.get("/console/conversations/call:CALL-T1")
+    assert '<audio controls preload="none" src="/console/conversations/call:CALL-T1/audio"' in view.text
+    audio = web.get("/console/conversations/call:CALL-T1/audio")
+    assert audio.status_code == 200 and audio.headers["content-type"] == "audio/wav" and audio.content[:4] == b"RIFF"
+    assert web.get("/console/conversations/chat:ZH-1/audio").status_code == 404  # a chat has no recording
+    sales = TestClient(console_app)
+    sign_in(sales, "sales_lead")
+    assert sales.get("/console/conversations/call:CALL-T1/audio").status_code == 403
+
+
+def test_lists_paginate_and_blank_filters_mean_none(console_app: FastAPI) -> None:
+    web = TestClient(console_app)
+    sign_in(web, "analyst")
+    settings = console_app.state.settings.console
+    size, settings.page_size = settings.page_size, 2
+    try:
+        first = web.get("/console/conversations", params={"q": "", "channel": "", "date_from": "", "date_to": ""})
+        assert first.status_code == 200 and 'rel="next"' in first.text and 'rel="prev"' not in first.text
+        ids = set(re.findall(r'<td><a href="/console/conversations/([^"]+)">', first.text))
+        assert len(ids) == 2
+        nxt = re.search(r'href="(/console/conversations\?[^"]*offset=2)" rel="next"', first.text)
+        assert nxt is not None
+        second = web.get(nxt.group(1).replace("&amp;", "&"))
+        assert 'rel="prev"' in second.text
+        assert not ids & set(re.findall(r'<td><a href="/console/conversations/([^"]+)">', second.text))
+    finally:
+        settings.page_size = size
+    bad = web.get("/console/conversations", params={"date_from": "yesterday"})
+    assert bad.status_code == 422 and "please check the form" in bad.text
