@@ -23,7 +23,7 @@ from insights.workorders.holds import HoldView
 router = APIRouter(prefix="/v1", tags=["andon"])
 
 
-def _catalog(svc: Services) -> Catalog:
+def product_catalog(svc: Services) -> Catalog:
     return svc.part("catalog", lambda: load_catalog(catalog_path(svc.settings, svc.settings.insights)))
 
 
@@ -76,7 +76,7 @@ def list_andon(
 def pull_cord(body: PullIn, svc: Svc, session: CommittedSession, who: AgentKey, tasks: BackgroundTasks) -> PullOut:
     """Pull the Andon cord on a conversation: joins the live alert for (product, issue), or opens one, with its
     routed work orders and the product on hold."""
-    catalog = _catalog(svc)
+    catalog = product_catalog(svc)
     issues = svc.part(
         "complaint_issues",
         lambda: frozenset(
@@ -122,7 +122,7 @@ def close(
 @router.get("/products", response_model=list[ProductView])
 def products(svc: Svc, session: DbSession, _: AnyRole) -> list[ProductView]:
     """The catalog, each product with its hold while an open Andon alert keeps it off sale."""
-    catalog = _catalog(svc)
+    catalog = product_catalog(svc)
     held = holds.on_hold(session)
     listed = [ProductView(**p.model_dump(), hold=held.get(p.id)) for p in catalog.products]
     known = {p.id for p in catalog.products}

@@ -138,13 +138,13 @@ def feedback(
     svc: Svc,
     _: AgentKey,
 ) -> FeedbackOut:
-    _wait_for_log(svc, answer_id)
+    wait_for_log(svc, answer_id)
     embedder = svc.embedder() if body.rating == "wrong" else None
     row = record_feedback(session, answer_id, body.rating, comment=body.comment, embedder=embedder)
     return FeedbackOut(id=row.id, feedback=body.rating)
 
 
-def _wait_for_log(svc: Services, answer_id: str, *, patience_s: float = 1.0) -> None:
+def wait_for_log(svc: Services, answer_id: str, *, patience_s: float = 1.0) -> None:
     """The answer's log row may still be queued: in this process (the write barrier drained it before this
     request), or in another worker process, whose writer commits within milliseconds. Wait that long for an id we
     could have issued (a UUID) before calling it unknown."""

@@ -22,7 +22,7 @@ from insights.quality.store import StoredScore, conversation_scores
 from insights.workorders.lifecycle import WorkOrderView
 
 
-def _cards(svc: Svc) -> dict[str, Scorecard]:
+def scorecards(svc: Svc) -> dict[str, Scorecard]:
     """The configured scorecards, read once per API process (the forms the nightly run scores with)."""
     return svc.part("scorecards", lambda: scorecards_by_name(svc.settings.quality.scorecard_dir))
 
@@ -60,7 +60,7 @@ class ResolveIn(BaseModel):
 def get_conversation_scores(conversation_id: str, svc: Svc, session: DbSession, _: ReaderKey) -> list[StoredScore]:
     """Score (0-100), pass / fail / fatal, and per item pass / fail / na with the deciding turn, quoted masked; a
     reviewed item shows the reviewer's verdict, and the form its reviewed score."""
-    cards = _cards(svc)
+    cards = scorecards(svc)
     found = conversation_scores(session, conversation_id, cards)
     if found is None:
         raise NotFound(f"no conversation '{conversation_id}'")
@@ -144,7 +144,7 @@ def get_digest(
 ) -> QaDigest:
     """QA per agent and team over the last `days` up to now, against the period before: scores, most-missed items,
     best and worst conversations, the mean score per day."""
-    cards = _cards(svc)
+    cards = scorecards(svc)
     period = days or svc.settings.reports.period_days
     return build_qa_digest(session, end=datetime.now(UTC), period_days=period, team=team, cards=cards)
 
@@ -153,7 +153,7 @@ def get_digest(
 def post_work_order(conversation_id: str, body: RaiseIn, svc: Svc, session: DbSession, who: QaKey) -> WorkOrderView:
     """Raise the work order of a conversation that failed a fatal item (the nightly run opens these too); the one
     already open is returned when there is one."""
-    cards = _cards(svc)
+    cards = scorecards(svc)
     return raise_work_order(
         session, cards, conversation_id, desk=desk(svc), assignee=body.assignee, note=body.note, by=who.key_id
     )

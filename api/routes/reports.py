@@ -30,7 +30,7 @@ sales = require_role("sales_lead", "analyst")
 SalesKey = Annotated[Principal, Depends(sales)]
 
 
-def _report_file(svc: Services, day: date | None, ext: str) -> str:
+def report_file(svc: Services, day: date | None, ext: str) -> str:
     name = f"trends-{day.isoformat()}.{ext}" if day else f"latest.{ext}"
     path = svc.settings.reports_dir / name
     if not path.is_file():
@@ -47,17 +47,17 @@ def trends(
     _: AnalystKey,
 ) -> dict[str, Any]:
     """Volumes, sentiment, rising/falling intents with p- and q-values, emerging topics, Andon alerts, gaps."""
-    loaded: dict[str, Any] = json.loads(_report_file(svc, day, "json"))
+    loaded: dict[str, Any] = json.loads(report_file(svc, day, "json"))
     return loaded
 
 
 @router.get("/reports/trends/page", response_class=HTMLResponse)
 def trends_page(*, day: date | None = Query(default=None), svc: Svc, _: AnalystKey) -> HTMLResponse:
     """The trend report as a page (charts embedded, no external resources)."""
-    return HTMLResponse(_report_file(svc, day, "html"))
+    return HTMLResponse(report_file(svc, day, "html"))
 
 
-def _digest(
+def loss_digest(
     svc: Services, session: Session, team: str | None, days: int, end: date | None, rep: str | None = None
 ) -> LossDigest:
     tz = svc.settings.flows.timezone
@@ -82,7 +82,7 @@ def loss_reasons(
     _: SalesKey,
 ) -> LossDigest:
     """Lost deals by reason per team and rep, change against the previous period, masked quotes, won-deal voices."""
-    return _digest(svc, session, team, days, end, rep)
+    return loss_digest(svc, session, team, days, end, rep)
 
 
 @router.get("/digests/loss-reasons/page", response_class=HTMLResponse)
@@ -98,4 +98,4 @@ def loss_reasons_page(
     """The loss-reason digest as a page."""
     from insights.reports.render.pages import render_digest_html
 
-    return HTMLResponse(render_digest_html(_digest(svc, session, team, days, end)))
+    return HTMLResponse(render_digest_html(loss_digest(svc, session, team, days, end)))

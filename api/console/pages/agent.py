@@ -14,7 +14,7 @@ from api.auth import Svc
 from api.console.pages.lists import paged
 from api.console.render import page, redirect
 from api.console.visit import Agent, Reader
-from api.routes.assist import _wait_for_log, assistant
+from api.routes.assist import assistant, wait_for_log
 from api.services import Services
 from core.errors import NotFound
 from core.tables import ChunkRow, ConversationRow
@@ -62,7 +62,7 @@ def rate(
     rating: Annotated[Literal["helpful", "wrong", "not_used"], Form()],
     comment: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    _wait_for_log(svc, answer_id)
+    wait_for_log(svc, answer_id)
     with svc.sessions() as session, session.begin():
         embedder = svc.embedder() if rating == "wrong" else None
         record_feedback(session, answer_id, rating, comment=comment or None, embedder=embedder)

@@ -52,9 +52,9 @@ def dashboard(request: Request, svc: Svc, visit: Analyst) -> Response:
 @router.get("/reports/trends")
 def full_report(svc: Svc, _: Analyst) -> Response:
     """The nightly report's own self-contained page (what `GET /v1/reports/trends/page` serves to keys)."""
-    from api.routes.reports import _report_file
+    from api.routes.reports import report_file
 
-    return HTMLResponse(_report_file(svc, None, "html"), headers=HEADERS)
+    return HTMLResponse(report_file(svc, None, "html"), headers=HEADERS)
 
 
 Board = Literal["live", "open", "acknowledged", "closed"]

@@ -18,8 +18,8 @@ from api.auth import Svc
 from api.console.pages.lists import OptionalDay, paged
 from api.console.render import page, redirect
 from api.console.visit import Agent, Puller, Qa, Reader
-from api.routes.andon import _catalog
-from api.routes.quality import _cards
+from api.routes.andon import product_catalog
+from api.routes.quality import scorecards
 from api.routes.workorders import desk, send_outbox
 from core.errors import NotFound
 from core.tables import ConversationRow
@@ -119,7 +119,7 @@ def conversation(request: Request, conversation_id: str, svc: Svc, visit: Reader
         found = conversation_insights(session, conversation_id)
         # the QA section shows the scores; per-turn sentiment is too fine for this view
         insights = [i for i in (found.insights if found else []) if i.kind not in HIDDEN_KINDS]
-        scores = conversation_scores(session, conversation_id, _cards(svc)) or []
+        scores = conversation_scores(session, conversation_id, scorecards(svc)) or []
         hold = holds.on_hold(session, [row.product]).get(row.product) if row.product else None
         summary = get_summary(session, conversation_id)
         disputes = [d for d in qa.disputes(session, limit=1000) if d.conversation_id == conversation_id]
@@ -141,7 +141,7 @@ def conversation(request: Request, conversation_id: str, svc: Svc, visit: Reader
             can_pull=role in ("agent", "analyst", "admin"),
             can_review=role in ("qa", "admin"),
             can_dispute=role in ("agent", "admin"),
-            products=_catalog(svc).products,
+            products=product_catalog(svc).products,
             issues=_issues(svc),
         )
 
@@ -175,7 +175,7 @@ def pull_cord(
             issue=issue,
             problem=problem,
             by=visit.user.username,
-            catalog=_catalog(svc),
+            catalog=product_catalog(svc),
             issues=frozenset(_issues(svc)),
         )
     tasks.add_task(send_outbox, svc)

@@ -14,7 +14,7 @@ from api.auth import Svc
 from api.console.pages.lists import OptionalDay
 from api.console.render import page
 from api.console.visit import Sales
-from api.routes.reports import _digest
+from api.routes.reports import loss_digest
 from api.services import Services
 from core.tables import ConversationRow
 from insights.reports.digest import LossDigest
@@ -31,7 +31,7 @@ def _build(
     with svc.sessions() as session:
         teams = [t for t in session.scalars(select(distinct(ConversationRow.team)).limit(500)) if t]
         reps = [r for r in session.scalars(select(distinct(ConversationRow.agent_id)).limit(2000)) if r]
-        return _digest(svc, session, team, days, end, rep), sorted(teams), sorted(reps)
+        return loss_digest(svc, session, team, days, end, rep), sorted(teams), sorted(reps)
 
 
 @router.get("/digest")
