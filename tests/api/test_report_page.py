@@ -4,21 +4,17 @@ render, no personal data shows, and a screenshot is saved."""
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
 from core.settings import Settings
 from ingest.masking import find_pii
-from tests.api.conftest import auth
+from tests.api.conftest import auth, serving
 from tests.api.test_andon_reports_api import NOW, seed
-from tests.conftest import HUNG_S, free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
@@ -35,23 +31,8 @@ FLAGS = [
 
 @pytest.fixture
 def served(app_settings: Settings) -> Iterator[str]:
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(app_settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    hung = time.monotonic() + HUNG_S
-    while time.monotonic() < hung:
-        try:
-            if httpx.get(f"{url}/healthz").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=120)
+    with serving(create_app(app_settings)) as url:
+        yield url
 
 
 @pytest.mark.integration

@@ -6,45 +6,25 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
 from ingest.masking import find_pii
+from tests.api.conftest import serving
 from tests.api.console.conftest import PASSWORDS, RAW_PHONE, USERS
 from tests.api.test_report_page import CHROMIUM, FLAGS
-from tests.conftest import HUNG_S, free_port
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def served(console_app: FastAPI) -> Iterator[str]:
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(console_app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    hung = time.monotonic() + HUNG_S
-    while time.monotonic() < hung:
-        try:
-            if httpx.get(f"{url}/healthz").status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=120)
+    with serving(console_app, lifespan="off") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
