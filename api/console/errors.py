@@ -18,7 +18,7 @@ def is_console(request: Request) -> bool:
     return (path == PREFIX or path.startswith(PREFIX + "/")) and not path.startswith(PREFIX + "/static/")
 
 
-def _back(request: Request) -> str:
+def back_to(request: Request) -> str:
     """The page the form was on (same site only), else the console's home."""
     referer = urlsplit(request.headers.get("referer", ""))
     if referer.netloc == request.url.netloc and referer.path.startswith(PREFIX):
@@ -32,6 +32,6 @@ def console_error(request: Request, status: int, code: str, message: str) -> Res
         nxt = target if request.method == "GET" else PREFIX + "/"
         return redirect(f"{PREFIX}/signin?next={quote(nxt)}")
     if request.method == "POST" and status in (404, 409, 422):
-        return flash(redirect(_back(request)), "error", message)
+        return flash(redirect(back_to(request)), "error", message)
     visit = getattr(request.state, "visit", None)
     return page(request, visit, "error.html.j2", http_status=status, status_code=status, message=message)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import Svc
+from api.console.errors import back_to
 from api.console.render import page, redirect
 from api.console.visit import COOKIE, SIGNIN_CSRF_COOKIE, Anyone, same_token, set_cookie
 from api.services import Services
@@ -96,9 +97,7 @@ def signout(request: Request, svc: Svc, _: Anyone) -> Response:
 def language(request: Request, svc: Svc, visit: Anyone, lang: Annotated[str, Form(pattern="^(zh|en)$")]) -> Response:
     with svc.sessions() as session, session.begin():
         update_user(session, visit.user.username, language=lang)
-    referer = request.headers.get("referer", "")
-    back = referer.split(request.url.netloc, 1)[-1] if request.url.netloc in referer else "/console/"
-    return redirect(back if back.startswith("/console") else "/console/")
+    return redirect(back_to(request))
 
 
 @router.get("/")

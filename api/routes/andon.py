@@ -27,6 +27,14 @@ def product_catalog(svc: Services) -> Catalog:
     return svc.part("catalog", lambda: load_catalog(catalog_path(svc.settings, svc.settings.insights)))
 
 
+def complaint_issues(svc: Services) -> list[str]:
+    """The complaint issues of the taxonomy, in its order, read once per app (the cord checks against them)."""
+    return svc.part(
+        "complaint_issues",
+        lambda: [label.name for label in load_taxonomy("complaint_issue", svc.settings.insights.taxonomy_dir).labels],
+    )
+
+
 AnalystKey = Annotated[Principal, Depends(require_role("analyst"))]
 AgentKey = Annotated[Principal, Depends(require_role("agent", "analyst"))]
 AnyRole = Annotated[Principal, Depends(require_role("agent", "analyst", "sales_lead", "qa"))]
@@ -77,12 +85,6 @@ def pull_cord(body: PullIn, svc: Svc, session: CommittedSession, who: AgentKey, 
     """Pull the Andon cord on a conversation: joins the live alert for (product, issue), or opens one, with its
     routed work orders and the product on hold."""
     catalog = product_catalog(svc)
-    issues = svc.part(
-        "complaint_issues",
-        lambda: frozenset(
-            label.name for label in load_taxonomy("complaint_issue", svc.settings.insights.taxonomy_dir).labels
-        ),
-    )
     alert, opened = cord.pull(
         session,
         desk(svc),
@@ -92,7 +94,7 @@ def pull_cord(body: PullIn, svc: Svc, session: CommittedSession, who: AgentKey, 
         problem=body.problem,
         by=who.key_id,
         catalog=catalog,
-        issues=issues,
+        issues=complaint_issues(svc),
     )
     tasks.add_task(send_outbox, svc)
     return PullOut(opened=opened, alert=alert)

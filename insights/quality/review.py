@@ -170,10 +170,14 @@ def resolve(
     return _dispute_view(row)
 
 
-def disputes(session: Session, *, status: str | None = None, limit: int = 200) -> list[DisputeView]:
+def disputes(
+    session: Session, *, status: str | None = None, conversation_id: str | None = None, limit: int = 200
+) -> list[DisputeView]:
     query = select(QaDisputeRow).order_by(QaDisputeRow.id.desc()).limit(limit)
     if status is not None:
         query = query.where(QaDisputeRow.status == status)
+    if conversation_id is not None:
+        query = query.where(QaDisputeRow.conversation_id == conversation_id)
     return [_dispute_view(r) for r in session.scalars(query)]
 
 

@@ -3,7 +3,7 @@ shown once; revoke) and the audit log with filters."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query, Request
@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.auth import Svc
-from api.console.pages.lists import OptionalDay, paged
+from api.console.pages.lists import OptionalDay, midnight, paged
 from api.console.render import page, redirect
 from api.console.visit import AdminOnly
 from core import keys, users
@@ -151,10 +151,9 @@ def audit(
         low = int(status[0]) * 100
         query = query.where(AuditEventRow.status >= low, AuditEventRow.status < low + 100)
     if since:
-        query = query.where(AuditEventRow.at >= datetime(since.year, since.month, since.day, tzinfo=UTC))
+        query = query.where(AuditEventRow.at >= midnight(since))
     if until:
-        end = datetime(until.year, until.month, until.day, tzinfo=UTC) + timedelta(days=1)
-        query = query.where(AuditEventRow.at < end)
+        query = query.where(AuditEventRow.at < midnight(until) + timedelta(days=1))
     with svc.sessions() as session:
         rows = list(session.scalars(query.offset(offset).limit(size + 1)))
     filters = {

@@ -4,7 +4,7 @@ analyst), review the QA form (qa), dispute an item (agent)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.auth import Svc
-from api.console.pages.lists import OptionalDay, paged
+from api.console.pages.lists import OptionalDay, midnight, paged
 from api.console.render import page, redirect
 from api.console.visit import Agent, Puller, Qa, Reader
-from api.routes.andon import product_catalog
+from api.routes.andon import complaint_issues, product_catalog
 from api.routes.quality import scorecards
 from api.routes.workorders import desk, send_outbox
 from core.errors import NotFound
@@ -26,7 +26,6 @@ from core.tables import ConversationRow
 from ingest.search import SearchFilters, search
 from insights.andon import cord
 from insights.classify.store import conversation_insights
-from insights.classify.taxonomy import load_taxonomy
 from insights.quality import review as qa
 from insights.quality.review import ItemVerdict
 from insights.quality.store import conversation_scores
@@ -37,13 +36,6 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 AUDIO = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".flac": "audio/flac", ".ogg": "audio/ogg", ".m4a": "audio/mp4"}
 Channel = Literal["", "call", "chat", "work_order"]
 HIDDEN_KINDS = frozenset({"qa_item", "qa_score", "qa_roles", "sentiment_turn"})
-
-
-def _issues(svc: Svc) -> list[str]:
-    return svc.part(
-        "complaint_issue_list",
-        lambda: [label.name for label in load_taxonomy("complaint_issue", svc.settings.insights.taxonomy_dir).labels],
-    )
 
 
 @router.get("/conversations")
@@ -91,17 +83,19 @@ async def conversations(
         if product:
             query = query.where(ConversationRow.product == product)
         if date_from:
-            query = query.where(ConversationRow.started_at >= _midnight(date_from))
+            query = query.where(ConversationRow.started_at >= midnight(date_from))
         if date_to:
-            query = query.where(ConversationRow.started_at < _midnight(date_to) + timedelta(days=1))
+            query = query.where(ConversationRow.started_at < midnight(date_to) + timedelta(days=1))
         with svc.sessions() as session:
             rows = list(session.scalars(query.offset(offset).limit(size + 1)))
     listing = paged(hits if q.strip() else rows, offset, size, filters)
     return page(request, visit, "conversations.html.j2", pages=listing, searched=bool(q.strip()), f=filters)
 
 
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+def _recording(row: ConversationRow) -> Path | None:
+    """The call's audio file, when it is still where ingest read it."""
+    path = Path(row.source_uri)
+    return path if row.channel == "call" and path.suffix.lower() in AUDIO and path.is_file() else None
 
 
 @router.get("/open")
@@ -122,10 +116,7 @@ def conversation(request: Request, conversation_id: str, svc: Svc, visit: Reader
         scores = conversation_scores(session, conversation_id, scorecards(svc)) or []
         hold = holds.on_hold(session, [row.product]).get(row.product) if row.product else None
         summary = get_summary(session, conversation_id)
-        disputes = [d for d in qa.disputes(session, limit=1000) if d.conversation_id == conversation_id]
-        audio = (
-            row.channel == "call" and Path(row.source_uri).suffix.lower() in AUDIO and Path(row.source_uri).is_file()
-        )
+        disputes = qa.disputes(session, conversation_id=conversation_id)
         return page(
             request,
             visit,
@@ -136,13 +127,13 @@ def conversation(request: Request, conversation_id: str, svc: Svc, visit: Reader
             scores=scores,
             hold=hold,
             summary=summary,
-            audio=audio,
+            audio=_recording(row) is not None,
             disputes=disputes,
             can_pull=role in ("agent", "analyst", "admin"),
             can_review=role in ("qa", "admin"),
             can_dispute=role in ("agent", "admin"),
             products=product_catalog(svc).products,
-            issues=_issues(svc),
+            issues=complaint_issues(svc),
         )
 
 
@@ -150,8 +141,8 @@ def conversation(request: Request, conversation_id: str, svc: Svc, visit: Reader
 def audio(conversation_id: str, svc: Svc, _: Reader) -> Response:
     with svc.sessions() as session:
         row = session.get(ConversationRow, conversation_id)
-    path = Path(row.source_uri) if row is not None and row.channel == "call" else None
-    if path is None or path.suffix.lower() not in AUDIO or not path.is_file():
+    path = _recording(row) if row is not None else None
+    if path is None:
         raise NotFound(f"no recording kept for '{conversation_id}'")
     return FileResponse(path, media_type=AUDIO[path.suffix.lower()])
 
@@ -176,7 +167,7 @@ def pull_cord(
             problem=problem,
             by=visit.user.username,
             catalog=product_catalog(svc),
-            issues=frozenset(_issues(svc)),
+            issues=complaint_issues(svc),
         )
     tasks.add_task(send_outbox, svc)
     return redirect(f"/console/conversations/{conversation_id}", ok="cord.opened" if opened else "cord.joined")

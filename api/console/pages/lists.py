@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Generic, TypeVar
 from urllib.parse import urlencode
 
@@ -42,6 +42,11 @@ class Pages(Generic[T]):
 def paged(fetched: Sequence[T], offset: int, size: int, filters: Mapping[str, object] | None = None) -> Pages[T]:
     """`fetched` holds up to size + 1 rows from `offset`."""
     return Pages(rows=fetched[:size], offset=offset, size=size, more=len(fetched) > size, filters=filters or {})
+
+
+def midnight(day: date) -> datetime:
+    """A filter's day as the UTC instant it starts."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 def _blank_is_none(value: object) -> object:
