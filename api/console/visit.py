@@ -67,6 +67,11 @@ def _resume(svc: Svc, token: str) -> Visit | None:
         return resume(session, token, svc.settings.console)
 
 
+def may(visit: Visit, roles: tuple[Role, ...]) -> bool:
+    """Whether the visitor's role is one of `roles` (admin always is): what a page shows matches what it allows."""
+    return visit.user.role in roles or visit.user.role == "admin"
+
+
 def visitor(*roles: Role) -> Callable[..., Awaitable[Visit]]:
     allowed = set(roles) | {"admin"}
 
@@ -88,11 +93,14 @@ def visitor(*roles: Role) -> Callable[..., Awaitable[Visit]]:
 
 
 Anyone = Annotated[Visit, Depends(visitor("agent", "analyst", "sales_lead", "qa"))]
-Agent = Annotated[Visit, Depends(visitor("agent"))]
+CORD: tuple[Role, ...] = ("agent", "analyst")  # who may pull the Andon cord
+REVIEW: tuple[Role, ...] = ("qa",)  # who reviews QA forms
+DISPUTE: tuple[Role, ...] = ("agent",)  # who disputes a QA item
+Agent = Annotated[Visit, Depends(visitor(*DISPUTE))]
 Analyst = Annotated[Visit, Depends(visitor("analyst"))]
 Sales = Annotated[Visit, Depends(visitor("sales_lead", "analyst"))]
-Qa = Annotated[Visit, Depends(visitor("qa"))]
+Qa = Annotated[Visit, Depends(visitor(*REVIEW))]
 AdminOnly = Annotated[Visit, Depends(visitor())]
 Reader = Annotated[Visit, Depends(visitor("agent", "analyst", "qa"))]  # conversations, cited sections
-Puller = Annotated[Visit, Depends(visitor("agent", "analyst"))]  # the Andon cord
+Puller = Annotated[Visit, Depends(visitor(*CORD))]
 Worker = Annotated[Visit, Depends(visitor("analyst", "qa"))]  # the work-order queue

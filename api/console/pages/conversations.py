@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from api.auth import Svc
 from api.console.pages.lists import OptionalDay, midnight, paged
 from api.console.render import page, redirect
-from api.console.visit import Agent, Puller, Qa, Reader
+from api.console.visit import CORD, DISPUTE, REVIEW, Agent, Puller, Qa, Reader, may
 from api.routes.andon import complaint_issues, product_catalog
 from api.routes.quality import scorecards
 from api.routes.workorders import desk, send_outbox
@@ -105,7 +105,6 @@ def open_by_id(visit: Reader, id: Annotated[str, Query(min_length=1, max_length=
 
 @router.get("/conversations/{conversation_id}")
 def conversation(request: Request, conversation_id: str, svc: Svc, visit: Reader) -> Response:
-    role = visit.user.role
     with svc.sessions() as session:
         row = session.get(ConversationRow, conversation_id, options=[selectinload(ConversationRow.turns)])
         if row is None:
@@ -129,9 +128,9 @@ def conversation(request: Request, conversation_id: str, svc: Svc, visit: Reader
             summary=summary,
             audio=_recording(row) is not None,
             disputes=disputes,
-            can_pull=role in ("agent", "analyst", "admin"),
-            can_review=role in ("qa", "admin"),
-            can_dispute=role in ("agent", "admin"),
+            can_pull=may(visit, CORD),
+            can_review=may(visit, REVIEW),
+            can_dispute=may(visit, DISPUTE),
             products=product_catalog(svc).products,
             issues=complaint_issues(svc),
         )
