@@ -29,6 +29,7 @@ from api.routes import (
     ingest,
     insights,
     knowledge,
+    live,
     quality,
     reports,
     workorders,
@@ -85,7 +86,8 @@ def create_app(
     )
     app.add_middleware(AuditMiddleware)  # added last = outermost: refused requests are audited too
     app.include_router(health.router)
-    for module in (admin, ingest, conversations, assist, knowledge, insights, quality, andon, workorders, reports):
+    routers = (admin, ingest, conversations, assist, live, knowledge, insights, quality, andon, workorders, reports)
+    for module in routers:
         app.include_router(module.router)
     console.install(app)
     return app

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.requests import HTTPConnection
 
 from api.services import Services
 from core.errors import AuthError, PermissionDenied
@@ -30,7 +31,8 @@ def db_session(svc: Svc) -> Iterator[Session]:
         yield session
 
 
-def _presented_key(request: Request) -> str | None:
+def presented_key(request: HTTPConnection) -> str | None:
+    """The key of a request or a WebSocket handshake."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
@@ -43,7 +45,7 @@ CommittedSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def principal(request: Request, svc: Svc) -> Principal:
-    presented = _presented_key(request)
+    presented = presented_key(request)
     if presented is None:
         raise AuthError("missing API key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
     with svc.sessions() as session:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import numpy as np
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,6 +60,7 @@ class Runtime:
         self._lock = threading.RLock()
         self._embedder = embedder
         self._transcriber = transcriber
+        self._live_transcriber: Transcriber | None = None
         self._chat_model = chat_model
         self._vectors: VectorBackend | None = None
         self._indexes: dict[str, VectorIndex] = {}
@@ -81,6 +83,18 @@ class Runtime:
                     self.settings, threads=self.threads.asr, workers=self.threads.asr_workers
                 )
             return self._transcriber
+
+    def live_transcriber(self) -> Transcriber:
+        """For live calls (api/routes/live.py): one CTranslate2 worker and one thread per call it may take."""
+        with self._lock:
+            if self._live_transcriber is None:
+                from core.ml.asr import load_transcriber
+
+                calls = self.settings.live.max_calls
+                live = load_transcriber(self.settings, threads=calls, workers=calls, live=True)
+                live.transcribe(np.zeros(16000, np.float32), language="en")  # the first call is ~1 s slower
+                self._live_transcriber = live
+            return self._live_transcriber
 
     def chat_model(self) -> Any:
         """The configured chat model, or None when there is none (extractive answers, embedding classifiers)."""

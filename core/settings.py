@@ -205,6 +205,36 @@ class ConsoleSettings(BaseModel):
     page_size: int = Field(default=25, ge=5, le=200, description="Rows per page in the console's lists.")
 
 
+class LiveSettings(BaseModel):
+    """Live call assist (`/v1/calls/live`): the call's audio streams in, transcript and suggestions stream out."""
+
+    max_calls: int = Field(
+        default=2, ge=1, description="Live calls one server process takes at once; one more is refused (2 cores: 2)."
+    )
+    min_silence_ms: int = Field(
+        default=400, ge=100, le=3000, description="Silence that ends a segment (shorter: sooner finals, more cuts)."
+    )
+    max_segment_s: float = Field(default=12.0, ge=2.0, le=30.0, description="A longer segment is cut and finalised.")
+    partial_every_s: float = Field(
+        default=1.5,
+        ge=0,
+        description="A partial transcript of the open segment at most this often (0: none; skipped while a final "
+        "waits).",
+    )
+    beam_size: int = Field(default=5, ge=1, le=5, description="Whisper beam for live segments (1: greedy).")
+    window_padding_s: float = Field(
+        default=3.0,
+        ge=0,
+        le=30,
+        description="Whisper's encoder sees the segment plus this much padding, not a full 30 s window: ~3x faster "
+        "finals (bench/live.py); 0 pads to 30 s as files are.",
+    )
+    suggest: bool = Field(default=True, description="Answer a customer's question or problem from the knowledge base.")
+    max_call_minutes: float = Field(default=180.0, gt=0, description="A call streaming longer than this is ended.")
+    idle_timeout_s: float = Field(default=30.0, gt=0, description="No audio or message this long ends the call.")
+    store: bool = Field(default=True, description="At hang-up, store the call through the recording ingest path.")
+
+
 class PrivacySettings(BaseModel):
     customer_key_secret: SecretStr = Field(
         default=SecretStr("change-me-in-production"),
@@ -311,6 +341,7 @@ class Settings(BaseSettings):
     quality: QualitySettings = QualitySettings()
     api: ApiSettings = ApiSettings()
     console: ConsoleSettings = ConsoleSettings()
+    live: LiveSettings = LiveSettings()
     privacy: PrivacySettings = PrivacySettings()
     andon: AndonSettings = AndonSettings()
     workorders: WorkOrderSettings = WorkOrderSettings()

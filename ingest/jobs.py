@@ -31,8 +31,9 @@ def _start_worker(settings_json: str) -> None:
     _job_runtime.append(Runtime(settings_from_json(settings_json)))
 
 
-def _ingest_call(path: str, run_id: str) -> dict[str, Any]:
-    """In the job process: one uploaded recording through the ingest run, under the run id the API handed out."""
+def _ingest_call(path: str, run_id: str, classify: bool) -> dict[str, Any]:
+    """In the job process: one uploaded recording through the ingest run, under the run id the API handed out;
+    with `classify`, the insights of the call it stored too (a live call at hang-up)."""
     from ingest import ledger
     from ingest.pipeline import run_ingest
 
@@ -41,6 +42,11 @@ def _ingest_call(path: str, run_id: str) -> dict[str, Any]:
     report = run_ingest(
         runtime.settings, runtime.sessions, "call", Path(path), transcriber=runtime.transcriber(), run_id=run_id
     )
+    if classify and report.counts.new_rows:
+        from insights.classify.runner import classify_pending
+
+        stored = ledger.conversations_of_run(runtime.sessions, run_id)
+        classify_pending(runtime.settings, runtime.sessions, only=stored)
     return report.counts.model_dump()
 
 
@@ -52,9 +58,11 @@ class JobRunner:
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
-    def submit_call(self, path: Path, run_id: str, *, then: Callable[[], object] | None = None) -> Future[Any]:
+    def submit_call(
+        self, path: Path, run_id: str, *, then: Callable[[], object] | None = None, classify: bool = False
+    ) -> Future[Any]:
         """Queue one recording; `then` runs in this process once the job has stored it (e.g. indexing)."""
-        future = self._executor().submit(_ingest_call, str(path), run_id)
+        future = self._executor().submit(_ingest_call, str(path), run_id, classify)
         future.add_done_callback(lambda f: self._finished(f, run_id, then))
         return future
 

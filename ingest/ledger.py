@@ -171,6 +171,13 @@ def store_batch(sessions: sessionmaker[Session], batch: Batch, run_id: str, chan
     return report
 
 
+def conversations_of_run(sessions: sessionmaker[Session], run_id: str) -> list[str]:
+    """The conversations one run stored or replaced."""
+    with sessions() as session:
+        query = select(SourceLedgerRow.conversation_id).where(SourceLedgerRow.run_id == run_id)
+        return [c for c in session.scalars(query) if c]
+
+
 def quarantine_file(
     sessions: sessionmaker[Session], run_id: str, channel: str, uri: str, reason: str, sha256: str | None
 ) -> RunReport:

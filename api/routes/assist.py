@@ -71,10 +71,10 @@ class FeedbackOut(BaseModel):
     feedback: str
 
 
-def _log(svc: Services, outcome: Outcome, who: Principal, embedder_name: str) -> None:
-    # the agent is waiting, the log is not: the deferred writer commits it (the answer's id is made up front, so
-    # the response can name the row before it exists)
-    svc.writer.submit(lambda session: log_answer(session, outcome, api_key_id=who.key_id, embedder_name=embedder_name))
+def log_outcome(svc: Services, outcome: Outcome, api_key_id: str | None, embedder_name: str) -> None:
+    """Log one answer. The agent is waiting, the log is not: the deferred writer commits it (the answer's id is
+    made up front, so the response can name the row before it exists)."""
+    svc.writer.submit(lambda session: log_answer(session, outcome, api_key_id=api_key_id, embedder_name=embedder_name))
 
 
 @router.post("/assist", response_model=AssistResult)
@@ -88,7 +88,7 @@ def assist(
     outcome = helper.answer(
         body.question, context=body.turns(), product=body.product, language=body.language, use_llm=body.use_llm
     )
-    _log(svc, outcome, who, helper.retriever.dense.embedder.name)
+    log_outcome(svc, outcome, who.key_id, helper.retriever.dense.embedder.name)
     return outcome.result
 
 
@@ -116,7 +116,7 @@ def assist_stream(
         context=turns,
         product=body.product,
         language=body.language,
-        on_done=lambda outcome: _log(svc, outcome, who, embedder_name),
+        on_done=lambda outcome: log_outcome(svc, outcome, who.key_id, embedder_name),
     )
     first = next(events)
 

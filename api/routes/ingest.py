@@ -58,7 +58,7 @@ def _ingest_rows(svc: Services, body: IngestRows, channel: Channel) -> RunReport
     run_id = ledger.start_run(svc.sessions, channel, f"api:{body.source}")
     report = ledger.store_batch(svc.sessions, batch, run_id, channel)
     ledger.finish_run(svc.sessions, run_id, report.counts)
-    _index_new(svc)
+    index_new(svc)
     return report
 
 
@@ -74,7 +74,8 @@ def ingest_work_orders(body: IngestRows, svc: Svc, _: IntegratorKey) -> RunRepor
     return _ingest_rows(svc, body, "work_order")
 
 
-def _index_new(svc: Services) -> None:
+def index_new(svc: Services) -> None:
+    """Index what ingest stored (in this process: an embedded vector store takes one writing process)."""
     from ingest.search import index_pending
 
     index_pending(svc.sessions, svc.turn_index(), svc.embedder())
@@ -115,7 +116,7 @@ def ingest_call(
     if meta:
         meta.setdefault("id", Path(name).stem)
         target.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False))
-    svc.jobs.submit_call(target, run_id, then=lambda: _index_new(svc))
+    svc.jobs.submit_call(target, run_id, then=lambda: index_new(svc))
     return JobOut(id=run_id, status="queued", channel="call", counts={}, error=None)
 
 

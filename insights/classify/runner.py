@@ -62,8 +62,17 @@ def fingerprint(conversation: Conversation) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def pending_ids(session: Session, version: str, *, force: bool = False, limit: int | None = None) -> list[str]:
+def pending_ids(
+    session: Session,
+    version: str,
+    *,
+    force: bool = False,
+    limit: int | None = None,
+    only: Sequence[str] | None = None,
+) -> list[str]:
     query = select(ConversationRow.id).outerjoin(InsightStateRow, InsightStateRow.conversation_id == ConversationRow.id)
+    if only is not None:
+        query = query.where(ConversationRow.id.in_(list(only)))
     if not force:
         query = query.where(
             or_(
@@ -89,8 +98,10 @@ def classify_pending(
     limit: int | None = None,
     batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
+    only: Sequence[str] | None = None,
 ) -> RunReport:
-    """Classify every new or changed conversation (all of them with `force`) and store its insights."""
+    """Classify every new or changed conversation (all of them with `force`; of `only` these) and store its
+    insights."""
     from insights.classify.build import build_analyzer
     from insights.classify.config import insight_settings
 
@@ -101,7 +112,7 @@ def classify_pending(
     report.models = {t: f"{analyzer.classifiers[t].name}@{analyzer.classifiers[t].version}" for t in analyzer.tasks}
     started = time.perf_counter()
     with sessions() as session:
-        ids = pending_ids(session, analyzer.version, force=force, limit=limit)
+        ids = pending_ids(session, analyzer.version, force=force, limit=limit, only=only)
     report.considered = len(ids)
     for start in range(0, len(ids), size):
         _run_batch(sessions, analyzer, ids[start : start + size], report, force=force)

@@ -14,12 +14,12 @@ from api.auth import Svc
 from api.console.pages.lists import paged
 from api.console.render import page, redirect
 from api.console.visit import Agent, Reader
-from api.routes.assist import assistant, wait_for_log
+from api.routes.assist import assistant, log_outcome, wait_for_log
 from api.services import Services
 from core.errors import NotFound
 from core.tables import ChunkRow, ConversationRow
 from knowledge.assist import Outcome
-from knowledge.feedback import log_answer, record_feedback
+from knowledge.feedback import record_feedback
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -32,8 +32,7 @@ def ask_page(request: Request, visit: Agent) -> Response:
 def _answer(svc: Services, question: str, product: str | None, language: str | None) -> Outcome:
     helper = assistant(svc)
     outcome = helper.answer(question, product=product, language=language)
-    name = helper.retriever.dense.embedder.name
-    svc.writer.submit(lambda session: log_answer(session, outcome, embedder_name=name))
+    log_outcome(svc, outcome, None, helper.retriever.dense.embedder.name)
     return outcome
 
 
