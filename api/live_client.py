@@ -38,13 +38,14 @@ class Streamed:
         return errors[0] if errors and not self.of("ready") else None
 
 
-def read_pcm(path: Path, rate: int) -> tuple[np.ndarray, int]:
-    """The file as int16 samples at `rate`, shape (n, channels), and its channel count (1 or 2)."""
+def read_pcm(path: Path, rate: int, channels: int | None = None) -> tuple[np.ndarray, int]:
+    """The file as int16 samples at `rate`, shape (n, channels), and its channel count: the file's (1 or 2), or
+    `channels` (1 mixes a stereo file down)."""
     import av
 
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
-        channels = 2 if stream.channels >= 2 else 1
+        channels = channels or (2 if stream.channels >= 2 else 1)
         resampler = av.AudioResampler(format="s16", layout="stereo" if channels == 2 else "mono", rate=rate)
         pieces = [f.to_ndarray().reshape(-1) for frame in container.decode(stream) for f in resampler.resample(frame)]
         pieces += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
@@ -72,7 +73,7 @@ async def stream_file(
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 
-    pcm, channels = read_pcm(path, rate_hz)
+    pcm, channels = read_pcm(path, rate_hz, len(speakers) if speakers else None)
     result = Streamed(call_id=call_id, audio_s=len(pcm) / rate_hz)
     start = {
         "type": "start",

@@ -110,7 +110,8 @@ class _To16k:
 
 @dataclass
 class Speech:
-    """Samples of one stretch of speech on one channel; times in seconds from the start of the call."""
+    """Samples of one stretch of speech on one channel (with 0.2 s of pad each side); `start` and `end` are where
+    the speech itself starts and ends, in seconds from the start of the call."""
 
     channel: int
     start: float
@@ -183,11 +184,13 @@ class SpeechGate:
         if (end_chunk - begin) * CHUNK / RATE < MIN_SPEECH_S:
             return []
         start = max(begin * CHUNK - (self.pad if padded else 0), self._origin)
-        return [self._speech(start, end_chunk * CHUNK + (0 if cut else self.pad))]
+        return [self._speech(start, end_chunk * CHUNK + (0 if cut else self.pad), begin * CHUNK, end_chunk * CHUNK)]
 
-    def _speech(self, start: int, end: int) -> Speech:
-        lo, hi = start - self._origin, min(end, self._origin + len(self._buf)) - self._origin
-        return Speech(self.channel, round(start / RATE, 2), round(end / RATE, 2), self._buf[lo:hi].copy())
+    def _speech(self, lo: int, hi: int, start: int, end: int) -> Speech:
+        """Samples lo..hi (the speech and its pads); times: where the speech itself starts and ends."""
+        hi = min(hi, self._origin + len(self._buf))
+        samples = self._buf[lo - self._origin : hi - self._origin].copy()
+        return Speech(self.channel, round(start / RATE, 2), round(end / RATE, 2), samples)
 
     def _trim(self) -> None:
         keep_from = self._scanned - self.pad if self._start is None else self._start * CHUNK - self.pad
@@ -200,7 +203,8 @@ class SpeechGate:
         """The speech so far of the stretch still open (for a partial transcript), or None."""
         if self._start is None:
             return None
-        return self._speech(max(self._start * CHUNK - self.pad, self._origin), self._scanned)
+        lo = max(self._start * CHUNK - self.pad, self._origin)
+        return self._speech(lo, self._scanned, self._start * CHUNK, self._scanned)
 
     def hang_up(self) -> list[Speech]:
         if self._start is None:

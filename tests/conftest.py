@@ -19,6 +19,8 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from api.threaded import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 # How long a wait may last before the test calls the program hung. Far beyond any correct run on a loaded 2-core
 # machine (a clean-clone `make test` once took 37 min under load): waits end when their condition holds, and fail
@@ -151,12 +153,6 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=300):
         yield
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # ---------------------------------------------------------------- databases: SQLite and a real PostgreSQL

@@ -2,7 +2,8 @@ import socket
 
 import pytest
 
-from tests.conftest import NetworkBlocked, free_port
+from api.threaded import free_port
+from tests.conftest import NetworkBlocked
 
 
 def test_non_loopback_connections_are_refused() -> None:

@@ -15,6 +15,7 @@ import anyio
 from fastapi import Depends, Request, Response
 
 from api.auth import Svc
+from api.services import Services
 from core.db import transaction
 from core.errors import CxloopError, PermissionDenied
 from core.settings import ConsoleSettings, Role
@@ -62,7 +63,8 @@ def same_token(presented: str, expected: str) -> bool:
     return bool(presented) and hmac.compare_digest(presented.encode(), expected.encode())
 
 
-def _resume(svc: Svc, token: str) -> Visit | None:
+def resume_token(svc: Services, token: str) -> Visit | None:
+    """The visit a session cookie stands for, or None (unknown, expired, or its user disabled)."""
     with transaction(svc.sessions) as session:
         return resume(session, token, svc.settings.console)
 
@@ -77,7 +79,7 @@ def visitor(*roles: Role) -> Callable[..., Awaitable[Visit]]:
 
     async def check(request: Request, svc: Svc) -> Visit:
         token = request.cookies.get(COOKIE)
-        visit = await anyio.to_thread.run_sync(_resume, svc, token) if token else None
+        visit = await anyio.to_thread.run_sync(resume_token, svc, token) if token else None
         if visit is None:
             raise SignInRequired("please sign in")
         request.state.user = visit.user.username  # read by the audit middleware

@@ -4,9 +4,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
+from api.threaded import free_port
 from core.settings import Settings
 from tests.api.conftest import auth
-from tests.conftest import free_port
 
 
 @pytest.mark.integration

@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 
 from api import create_app
 from api.live_client import Streamed, stream_file
+from api.threaded import serving
 from core.db import transaction
 from core.keys import create_key
 from core.settings import Settings
 from core.tables import AssistLogRow, ConversationRow, IngestRunRow, InsightRow
-from tests.api.conftest import serving
 from tests.conftest import HUNG_S, ROOT
 
 pytestmark = pytest.mark.integration
@@ -131,17 +131,16 @@ def test_a_streamed_call_gets_segments_a_suggestion_and_is_stored(live: Live) ->
 def test_the_full_recording_later_replaces_the_live_call(live: Live, tmp_path: Path) -> None:
     from ingest.pipeline import run_ingest
 
-    (stored,) = live.stream("live-t2").of("stored")
-    _stored(live.app, "call:live-t2", stored["job"])
-    later = tmp_path / "pbx-export-0017.ogg"
+    later = tmp_path / "pbx-export-0017.ogg"  # the phone system's own recording of the call streamed above
     shutil.copy(CALL, later)
-    later.with_suffix(".json").write_text(json.dumps({"id": "live-t2", "language": "en"}))
+    later.with_suffix(".json").write_text(json.dumps({"id": "live-t1", "language": "en"}))
     svc = live.app.state.services
     report = run_ingest(svc.settings, svc.sessions, "call", later, transcriber=svc.transcriber())
     assert report.counts.conversations_replaced == 1 and report.counts.conversations_stored == 0
     with svc.sessions() as s:
-        ids = list(s.scalars(select(ConversationRow.id).where(ConversationRow.id.like("call:live-t2%"))))
-    assert ids == ["call:live-t2"]
+        ids = list(s.scalars(select(ConversationRow.id).where(ConversationRow.id.like("call:live-t1%"))))
+        assert ids == ["call:live-t1"]
+        assert s.get(ConversationRow, "call:live-t1").source_uri == str(later)
 
 
 def test_a_call_beyond_the_limit_is_refused_with_a_reason(live: Live) -> None:
@@ -152,11 +151,10 @@ def test_a_call_beyond_the_limit_is_refused_with_a_reason(live: Live) -> None:
         async with connect(live.url, additional_headers=headers) as first:
             await first.send(json.dumps({"type": "start", "call_id": "live-t3", "channels": ["customer"]}))
             assert json.loads(await first.recv())["type"] == "ready"
-            async with connect(live.url, additional_headers=headers) as second:
-                await second.send(json.dumps({"type": "start", "call_id": "live-t4"}))
-                refusal = json.loads(await second.recv())
-                await second.wait_closed()
-                code = second.close_code
+            second = await connect(live.url, additional_headers=headers)  # refused before its start message
+            refusal = json.loads(await second.recv())
+            await second.wait_closed()
+            code = second.close_code
             await first.send(json.dumps({"type": "end"}))
             async for _ in first:
                 pass

@@ -11,9 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
+from api.threaded import serving
 from core.settings import Settings
 from ingest.masking import find_pii
-from tests.api.conftest import auth, serving
+from tests.api.conftest import auth
 from tests.api.test_andon_reports_api import NOW, seed
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -12,8 +12,9 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from api.threaded import free_port
 from cli.main import app
-from tests.conftest import HUNG_S, free_port
+from tests.conftest import HUNG_S
 
 runner = CliRunner()
 CXLOOP = str(Path(sys.executable).parent / "cxloop")

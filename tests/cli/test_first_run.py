@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from api.threaded import free_port
 from cli.main import app
 from core.errors import OrchestratorUnavailable
 from core.settings import Settings
 from flows.runtime import STARTUP_ENV, TIMED_OUT, start_prefect
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT
 
 BUSY_SECONDS = 240  # how long the load runs; it ends on its own even if the test is killed
 HUNG = 1800  # far beyond any correct run, busy or not: only a hang reaches it

@@ -20,7 +20,8 @@ from typing import IO, Any
 
 import pytest
 
-from tests.conftest import HUNG_S, ROOT, free_port
+from api.threaded import free_port
+from tests.conftest import HUNG_S, ROOT
 
 PREFECT = str(Path(sys.executable).parent / "prefect")
 POOL = "cxloop-test-pool"

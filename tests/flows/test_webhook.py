@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from api.threaded import free_port
 from core.settings import AndonSettings
 from flows.webhook import SIGNATURE_HEADER, send, sign
 from insights.andon.alerts import AlertView
-from tests.conftest import free_port
 
 ALERT = AlertView(
     id="a1",

@@ -3,6 +3,7 @@ the real Whisper model is in tests/api/test_live.py)."""
 
 from __future__ import annotations
 
+import itertools
 import warnings
 import wave
 from pathlib import Path
@@ -63,8 +64,9 @@ def test_a_stretch_closes_after_the_silence_and_only_once() -> None:
     assert closed == [] and g.open() is not None  # 0.2 s of silence does not end it
     closed += g.push(silence(1.0))
     (speech,) = closed
-    assert speech.start == pytest.approx(0.8, abs=0.05)  # the 0.2 s pad before the speech
-    assert speech.end == pytest.approx(3.2, abs=0.05)  # ...and after it
+    assert speech.start == pytest.approx(1.0, abs=0.05)  # where the tone starts and ends...
+    assert len(speech.samples) / RATE == pytest.approx(2.4, abs=0.05)  # ...with 0.2 s of pad each side
+    assert speech.end == pytest.approx(3.0, abs=0.05)
     assert g.push(silence(2.0)) == [] and g.open() is None
 
 
@@ -73,7 +75,7 @@ def test_a_long_stretch_is_cut_and_goes_on_without_overlap() -> None:
     closed = g.push(tone(7.0)) + g.push(silence(1.0))
     assert len(closed) == 3
     assert [round(s.end - s.start) for s in closed[:2]] == [3, 3]
-    for before, after in zip(closed, closed[1:], strict=False):
+    for before, after in itertools.pairwise(closed):
         assert after.start == pytest.approx(before.end, abs=0.01)
 
 

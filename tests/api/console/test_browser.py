@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from api.threaded import serving
 from ingest.masking import find_pii
-from tests.api.conftest import serving
 from tests.api.console.conftest import PASSWORDS, RAW_PHONE, USERS
 from tests.api.test_report_page import CHROMIUM, FLAGS
+from tests.conftest import HUNG_S, ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -124,6 +125,24 @@ def test_agent_asks_rates_and_pulls_the_cord(browser: Any, served: str, shots: P
     assert "已拉灯" in text or "已加入" in text
     tab.shot("agent-conversation")
     assert page.locator("a[href='/console/andon']").count() == 0  # not the agent's board
+    tab.sign_out()
+
+
+def test_agent_streams_a_call_and_watches_transcript_and_suggestions(browser: Any, served: str, shots: Path) -> None:
+    tab = Visit(browser, served, shots)
+    tab.sign_in("agent")
+    tab.goto("/console/live?speed=3")  # the 52 s call in about 17 s
+    page = tab.page
+    page.set_input_files("#live-file", str(ROOT / "demo" / "calls" / "CALL-0017.ogg"))
+    page.select_option("#live-language", "en")
+    page.click("#live-stream")
+    page.wait_for_selector("#live-stored", timeout=HUNG_S * 1000)  # hang-up: stored through the ingest path
+    assert page.locator("#live-transcript li.agent").count() >= 2
+    assert page.locator("#live-transcript li.customer").count() >= 2
+    assert page.locator("#live-suggestions article.suggestion").count() >= 1  # the customer asked
+    assert "call:console-" in page.inner_text("#live-status")
+    tab.check()
+    tab.shot("agent-live")
     tab.sign_out()
 
 

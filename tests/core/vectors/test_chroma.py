@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from api.threaded import free_port
 from core.errors import ConfigError, StoreUnavailable
 from core.settings import Settings
 from core.vectors import Where, index_name
 from core.vectors.chroma import ChromaBackend, chroma_where, make_client
-from tests.conftest import FakeEmbedder, free_port
+from tests.conftest import FakeEmbedder
 
 DOCS = {
     "warranty-zh": "主机保修两年，水泵保修一年。",
