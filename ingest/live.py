@@ -34,6 +34,7 @@ RATE = 16000
 CHUNK = 512  # Silero's window at 16 kHz: 32 ms
 PAD_S = 0.2  # kept before and after the speech VAD found, as faster-whisper's VAD does
 MIN_SPEECH_S = 0.25
+VAD_CONTEXT = 31 * CHUNK  # ~1 s of audio the VAD sees again before each new block
 
 Encoding = Literal["pcm_s16le", "mulaw"]
 LiveSpeaker = Literal["agent", "customer", "unknown"]
@@ -136,7 +137,7 @@ class SpeechGate:
         self._start: int | None = None  # chunk index where the open speech began
         self._last_voice = 0  # chunk index of the last chunk over the threshold
         self._padded = True  # the open stretch gets the pad before it (not when it goes on after a cut)
-        self._context = np.zeros(CHUNK, np.float32)
+        self._context = np.zeros(0, np.float32)
 
     @property
     def total_s(self) -> float:
@@ -150,9 +151,11 @@ class SpeechGate:
         if n:
             lo = self._scanned - self._origin
             block = self._buf[lo : lo + n * CHUNK]
-            # the chunk before gives the first one its context, as a whole-file pass would
-            probs = np.asarray(self._vad(np.concatenate([self._context, block]))).reshape(-1)[1:]
-            self._context = block[-CHUNK:]
+            # Silero's state starts afresh on every call and takes a few chunks to settle: the last second before
+            # the new chunks goes in again, and only the new chunks' probabilities are read
+            seen = len(self._context) // CHUNK
+            probs = np.asarray(self._vad(np.concatenate([self._context, block]))).reshape(-1)[seen:]
+            self._context = np.concatenate([self._context, block])[-VAD_CONTEXT:]
             first = self._scanned // CHUNK
             for i, prob in enumerate(probs):
                 closed += self._step(first + i, float(prob))
@@ -238,12 +241,13 @@ class LiveCall:
     finals: list[Final] = field(default_factory=list)
     received_s: float = 0.0
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    vad: Any = None  # chunks -> speech probabilities; None: the Silero model faster-whisper ships
 
     def __post_init__(self) -> None:
         from faster_whisper.vad import get_vad_model
 
         live = self.settings.live
-        vad = get_vad_model()
+        vad = self.vad or get_vad_model()
         self.language: str | None = self.start.language
         self._resample = [_To16k(self.start.sample_rate) for _ in self.start.channels]
         self._gates = [

@@ -125,7 +125,7 @@ async def serve_call(ws: WebSocket, svc: Services, caller: Caller) -> None:
         )
         return
     began = time.perf_counter()
-    status = 1000
+    status = 1011  # unless the call ends as it should
     try:
         await ws.accept()
         status = await _call(ws, svc, caller)
@@ -133,7 +133,7 @@ async def serve_call(ws: WebSocket, svc: Services, caller: Caller) -> None:
         status = 1001
     finally:
         slots.give()
-        _audit(svc, caller, status, began)
+        _audit(svc, caller, ws.url.path, status, began)
 
 
 async def _call(ws: WebSocket, svc: Services, caller: Caller) -> int:
@@ -285,6 +285,9 @@ class _Session:
         except CxloopError as exc:
             log.warning("no suggestion for %s: %s", self.call.start.call_id, exc.message)
             return
+        except Exception:  # a broken store or model must not end the call: the transcript goes on
+            log.exception("no suggestion for %s", self.call.start.call_id)
+            return
         log_outcome(self.svc, outcome, self.caller.api_key_id, self.helper.retriever.dense.embedder.name)
         await self.send({"type": "suggestion", "segment": segment, **outcome.result.model_dump(mode="json")})
 
@@ -300,13 +303,13 @@ def _store(svc: Services, call: LiveCall) -> dict[str, Any]:
     return {"conversation_id": f"call:{call.start.call_id}", "job": run_id, "seconds": round(call.received_s, 2)}
 
 
-def _audit(svc: Services, caller: Caller, status: int, began: float) -> None:
+def _audit(svc: Services, caller: Caller, route: str, status: int, began: float) -> None:
     row = AuditEventRow(
         api_key_id=caller.api_key_id,
         user=caller.user,
         role=caller.role,
         method="WS",
-        route="/v1/calls/live",
+        route=route,
         status=status,
         duration_ms=round((time.perf_counter() - began) * 1000, 1),
     )

@@ -150,7 +150,15 @@ class WhisperTranscriber:
             "word_timestamps": True,
         }
         if self.live:
-            options.update(vad_filter=False, word_timestamps=False, without_timestamps=True)
+            # one VAD-cut segment: no second VAD pass, no word times; no temperature fallback (a re-decode at five
+            # temperatures is seconds, and the agent is waiting) and no more tokens than such speech can hold
+            options.update(
+                vad_filter=False,
+                word_timestamps=False,
+                without_timestamps=True,
+                temperature=0.0,
+                max_new_tokens=int(LIVE_TOKENS_BASE + LIVE_TOKENS_PER_S * duration),
+            )
         if self._batched is not None:
             segments, _info = self._batched.transcribe(samples, batch_size=self.batch_size, **options)
         else:
@@ -167,6 +175,7 @@ class WhisperTranscriber:
 
 
 PAUSE_S = 0.8
+LIVE_TOKENS_BASE, LIVE_TOKENS_PER_S = 16, 8  # fast Mandarin is ~6 syllables a second, one token each or less
 
 
 def _split_on_pauses(seg: Any) -> list[tuple[float, float, str]]:

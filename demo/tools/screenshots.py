@@ -57,6 +57,13 @@ def main() -> None:
         page.click("table.list tbody tr >> nth=0 >> a")
         page.wait_for_load_state()
         shot(page, args.out, "agent-conversation")
+        page.goto(f"{base}/console/live?speed=2")  # a demo call streamed at twice real-time speed
+        page.set_input_files("#live-file", "demo/calls/CALL-0017.ogg")
+        page.select_option("#live-product", "heatwave-kettle")
+        page.select_option("#live-language", "en")
+        page.click("#live-stream")
+        page.wait_for_selector("#live-stored", timeout=600_000)
+        shot(page, args.out, "agent-live")
 
         page = tab("analyst")
         shot(page, args.out, "analyst-dashboard", full=True)

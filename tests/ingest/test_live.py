@@ -104,7 +104,7 @@ class Echo:
 def test_a_call_fed_in_frames_gives_finals_per_speaker_and_a_recording(settings: Settings) -> None:
     start = CallStart(type="start", call_id="t-1", sample_rate=8000, channels=["customer", "agent"])
     recording = settings.data_dir / "live" / "t-1.wav"
-    call = LiveCall(start, settings, Echo(), recording)
+    call = LiveCall(start, settings, Echo(), recording, vad=loud_vad)  # a tone is no speech to Silero
     left = np.concatenate([tone(1.5), silence(3.0)])  # the customer speaks first...
     right = np.concatenate([silence(2.0), tone(1.5), silence(1.0)])  # ...then the agent
     both = (np.stack([left, right], axis=1)[::2] * 32767).astype("<i2")  # 8 kHz, interleaved
