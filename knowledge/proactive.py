@@ -35,7 +35,7 @@ _LEADING = re.compile(
     r"um+|uh+|hmm+|喂|你好|您好|嗯+|好的?|对|是的?|那个?|啊|哦)(?=[\s,.!?，。！？~]|$)[\s,.!?，。！？~]*)+",
     re.IGNORECASE,
 )
-_CLAUSE = re.compile(r"(?<=[,，;；、])\s*")
+_CLAUSE = re.compile(r"(?<=[,，;；、])\s*|\s+(?=(?:and|but|so)\s)|(?=但是|而且|然后)", re.IGNORECASE)
 MIN_CHARS = 4
 MAX_SENTENCES = 2
 
