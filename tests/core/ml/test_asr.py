@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.errors import ModelUnavailable
@@ -59,3 +60,22 @@ def test_chinese_comes_out_simplified(settings: Settings, model_cache: Path, sha
     assert result.language == "zh"
     assert "广州" in result.text
     assert asr.to_simplified(result.text) == result.text
+
+
+def test_a_live_transcription_pads_only_to_its_own_length() -> None:
+    """The hook the live path relies on (faster-whisper 1.2.1 pads each window through its module's `pad_or_trim`):
+    a file keeps Whisper's 30 s window, a live segment gets its length plus the padding."""
+    import inspect
+
+    import faster_whisper.transcribe as fwt
+
+    assert "pad_or_trim(segment)" in inspect.getsource(fwt.WhisperModel.generate_segments)
+    asr._install_short_window(fwt)
+    features = np.zeros((80, 300), np.float32)
+    assert fwt.pad_or_trim(features).shape[-1] == 3000
+    token = asr._SHORT_WINDOW.set(300)
+    try:
+        assert fwt.pad_or_trim(features).shape[-1] == 600
+    finally:
+        asr._SHORT_WINDOW.reset(token)
+    assert fwt.pad_or_trim(features).shape[-1] == 3000
