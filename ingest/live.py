@@ -312,7 +312,10 @@ class LiveCall:
     def partial_event(self, speech: Speech, text: str) -> dict[str, Any]:
         """What the client sees of an open stretch: replaced by the next partial or the final of its channel."""
         speaker = self.start.channels[speech.channel]
-        return {"type": "partial", "channel": speech.channel, "speaker": speaker} | {
+        return {
+            "type": "partial",
+            "channel": speech.channel,
+            "speaker": speaker,
             "start": speech.start,
             "end": speech.end,
             "text": text,

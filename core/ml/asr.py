@@ -200,7 +200,7 @@ class AsrLoad:
 
     threads: int | None = None
     workers: int | None = None
-    live: bool = False  # for live calls: short VAD-cut segments, `live.beam_size` (greedy by default)
+    live: bool = False  # for live calls: short VAD-cut segments, decoded with `live.beam_size`
 
 
 def _whisper(settings: Settings, folder: Path, name: str, load: AsrLoad) -> WhisperTranscriber:

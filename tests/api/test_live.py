@@ -177,3 +177,19 @@ def test_only_agents_stream_calls(live: Live, role: str | None, code: str) -> No
 
     refusal = asyncio.run(attempt())
     assert refusal["type"] == "error" and refusal["code"] == code
+
+
+def test_a_bad_start_message_is_refused_with_what_is_wrong(live: Live) -> None:
+    from websockets.asyncio.client import connect
+
+    async def attempt() -> tuple[dict[str, object], int | None]:
+        async with connect(live.url, additional_headers={"X-API-Key": live.keys["agent"]}) as ws:
+            await ws.send(json.dumps({"type": "start", "call_id": "live-t5", "sample_rate": 44100}))
+            refusal = dict(json.loads(await ws.recv()))
+            await ws.wait_closed()
+            return refusal, ws.close_code
+
+    refusal, code = asyncio.run(attempt())
+    assert refusal["code"] == "invalid_input" and "sample_rate" in str(refusal["message"])
+    assert code == 1007
+    assert not (live.app.state.services.settings.data_dir / "live" / "live-t5.wav").exists()  # nothing half-kept
