@@ -25,6 +25,7 @@ from api.routes import (
     andon,
     assist,
     conversations,
+    customers,
     health,
     ingest,
     insights,
@@ -86,7 +87,9 @@ def create_app(
     )
     app.add_middleware(AuditMiddleware)  # added last = outermost: refused requests are audited too
     app.include_router(health.router)
-    routers = (admin, ingest, conversations, assist, live, knowledge, insights, quality, andon, workorders, reports)
+    routers = (
+        admin, ingest, conversations, customers, assist, live, knowledge, insights, quality, andon, workorders, reports,
+    )  # fmt: skip
     for module in routers:
         app.include_router(module.router)
     console.install(app)

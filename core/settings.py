@@ -122,7 +122,7 @@ class KindScope(BaseModel):
 
 def _default_scopes() -> dict[str, KindScope]:
     sales = KindScope(conversations=["sales"])
-    return {"outcome": sales, "loss_reason": sales}
+    return {name: sales for name in ("outcome", "loss_reason", "price", "preference", "lead_score")}
 
 
 class InsightSettings(BaseModel):
@@ -150,8 +150,8 @@ class InsightSettings(BaseModel):
     )
     scopes: dict[str, KindScope] = Field(
         default_factory=_default_scopes,
-        description="Per insight kind, the channels and conversation types it runs on (default: outcome and "
-        "loss_reason on sales conversations only); a kind not named runs on every conversation.",
+        description="Per insight kind, the channels and conversation types it runs on (default: outcome, "
+        "loss_reason, price, preference and lead_score on sales conversations only); a kind not named runs on all.",
     )
     sales_from_intent: bool = Field(
         default=False,
@@ -162,7 +162,17 @@ class InsightSettings(BaseModel):
     batch_size: int = Field(default=200, description="Conversations classified and written per transaction.")
     llm_concurrency: int = Field(default=4, description="Requests in flight to the chat model.")
     kinds: list[str] = Field(
-        default_factory=lambda: ["intent", "sentiment", "outcome", "loss_reason", "product_issue", "quality"],
+        default_factory=lambda: [
+            "intent",
+            "sentiment",
+            "outcome",
+            "loss_reason",
+            "product_issue",
+            "quality",
+            "price",
+            "preference",
+            "lead_score",
+        ],
         description="Insight kinds that run, in order; each kind registers its name (an unknown one lists the valid).",
     )
 

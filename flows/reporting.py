@@ -76,7 +76,9 @@ def write_trend_report(settings: Settings, now: datetime) -> dict[str, str]:
     from core.ml.chat import load_chat_model
     from insights.classify.build import load_insight_embedder
     from insights.classify.catalog import load_catalog
-    from insights.classify.config import catalog_path
+    from insights.classify.config import catalog_path, score_model_path
+    from insights.customers.scores import churn_priors, load_model
+    from insights.customers.section import customer_section
     from insights.reports.render.pages import write_report
     from insights.reports.report import assemble_report
     from insights.reports.topics import chat_namer
@@ -101,6 +103,12 @@ def write_trend_report(settings: Settings, now: datetime) -> dict[str, str]:
                 followups=_followups(session, now),
                 manager=build_manager_section(
                     session, desk, catalog, end=end, period_days=settings.reports.period_days
+                ),
+                customers=customer_section(
+                    session,
+                    start=end - timedelta(days=settings.reports.period_days),
+                    end=end,
+                    churn_model=load_model(score_model_path(settings, "churn"), churn_priors()),
                 ),
                 namer=chat_namer(chat) if chat is not None else None,
             )

@@ -16,9 +16,9 @@ STATIC = Path(__file__).parent / "static"
 
 def install(app: FastAPI) -> None:
     from api.console import signin
-    from api.console.pages import admin, agent, analyst, conversations, live, qa, sales, workorders
+    from api.console.pages import admin, agent, analyst, conversations, customers, live, qa, sales, workorders
 
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     app.include_router(signin.root)
-    for module in (signin, agent, live, conversations, analyst, workorders, qa, sales, admin):
+    for module in (signin, agent, live, conversations, analyst, workorders, qa, sales, customers, admin):
         app.include_router(module.router)

@@ -8,6 +8,11 @@ The file format is the demo's `catalog.yaml`::
         name_zh: 露墨拉 AquaPure X3 净水器
         model: LM-WP300
         aliases: [AquaPure, X3, 净水器]
+    features:            # optional: features customers ask for, added to the packaged list
+      - id: mop-washing
+        name_en: Mop self-washing
+        name_zh: 自动洗拖布
+        aliases: [洗拖布, mop washing]
 """
 
 from __future__ import annotations
@@ -54,9 +59,10 @@ def _is_cjk(ch: str) -> bool:
 class Catalog:
     """Alias lookup, longest alias first, so 'X3 purifier' wins over 'X3' and 'LM-FC30' over 'filter'."""
 
-    def __init__(self, products: list[Product], source: str = "") -> None:
+    def __init__(self, products: list[Product], source: str = "", features: list[Any] | None = None) -> None:
         self.products = products
         self.source = source
+        self.features = features or []  # the catalog's own `features:` entries (`insights.customers.preferences`)
         self._by_id = {p.id: p for p in products}
         aliases: dict[str, str] = {}
         for product in products:
@@ -116,7 +122,10 @@ def parse_catalog(data: Any, source: str, text: str | None = None) -> Catalog:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise InvalidInput(f"{source}: duplicate product ids: {', '.join(dupes)}")
-    return Catalog(products, source)
+    features = data.get("features") or []
+    if not isinstance(features, list):
+        raise InvalidInput(f"{source}: 'features' is a list of {{id, name_en, name_zh, aliases}}")
+    return Catalog(products, source, features)
 
 
 def load_catalog(path: Path | None) -> Catalog:

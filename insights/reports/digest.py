@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.tables import ConversationRow, InsightRow, TurnRow
 from insights.classify.taxonomy import Taxonomy, load_taxonomy
 from insights.classify.turns import quote
+from insights.customers.section import CustomerSection, customer_section
 from insights.reports.topics import customer_text, terms_of
 from insights.reports.trends import chunks, conversations_between, latest_labels
 
@@ -72,6 +73,9 @@ class LossDigest(BaseModel):
     generated_at: datetime
     overall: TeamDigest
     teams: list[TeamDigest]
+    sales: CustomerSection | None = Field(
+        default=None, description="Price bands, preferences and open leads of the period (every team)."
+    )
 
 
 class _Deal(BaseModel):
@@ -252,5 +256,5 @@ def build_loss_digest(
     return LossDigest(
         start=start, end=end, previous_start=previous_start, period_days=period_days, team=team, rep=rep,
         generated_at=generated_at or datetime.now(UTC), overall=_scope(team or ALL, deals, evidence, voices, taxonomy),
-        teams=teams,
+        teams=teams, sales=customer_section(session, start=start, end=end),
     )  # fmt: skip

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.ml.base import Embedder
 from core.settings import ReportSettings
+from insights.customers.section import CustomerSection
 from insights.quality.digest import CardLine, ItemLine, build_qa_digest
 from insights.reports.topics import Namer, Topic, emerging_topics
 from insights.reports.trends import TrendData, build_trends
@@ -76,6 +77,9 @@ class TrendReport(TrendData):
     manager: ManagerSection | None = Field(
         default=None, description="SLA attainment per team, products on hold, the bad-Andon rate."
     )
+    customers: CustomerSection | None = Field(
+        default=None, description="Price bands, preferences, open leads and churn risks."
+    )
 
 
 def assemble_report(
@@ -88,6 +92,7 @@ def assemble_report(
     knowledge_gaps: list[GapSummary] | None = None,
     followups: list[FollowupSummary] | None = None,
     manager: ManagerSection | None = None,
+    customers: CustomerSection | None = None,
     namer: Namer | None = None,
     generated_at: datetime | None = None,
 ) -> TrendReport:
@@ -114,4 +119,5 @@ def assemble_report(
         quality=qa.cards,
         quality_missed=qa.items[:QA_MISSED],
         manager=manager,
+        customers=customers,
     )

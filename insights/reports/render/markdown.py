@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ingest.masking import mask_text
 
 if TYPE_CHECKING:
+    from insights.customers.section import CustomerSection
     from insights.quality.digest import QaDigest
     from insights.reports.digest import LossDigest, TeamDigest
     from insights.reports.report import TrendReport
@@ -152,6 +153,7 @@ def trend_markdown(r: TrendReport, last: date) -> str:
     )
     out += ["## Quality inspection (质检)", ""]
     out += _quality(r)
+    out += _customers(r.customers) if r.customers else []
     out += _manager(r)
     out += ["## Top loss reasons", ""]
     out += (
@@ -211,7 +213,46 @@ def digest_markdown(d: LossDigest, last: date) -> str:
     ]
     for scope in [d.overall] + ([] if d.team else d.teams):
         out += _scope(scope)
+    out += _customers(d.sales) if d.sales else []
     return "\n".join(out)
+
+
+def _signals(signals: Sequence[Any]) -> str:
+    return ", ".join(f"{s.signal} ({s.effect:+.1f})" for s in signals)
+
+
+def _customers(c: CustomerSection) -> list[str]:
+    out = ["## Customers and prices", "", "### What customers will pay, per product and segment", ""]
+    out += (
+        table(
+            ["product", "segment", "talks with a ceiling", "p25", "median", "p75", "lost", "lost above the ceiling"],
+            [[b.product, b.segment, b.conversations, f"{b.ceiling_p25:.0f} {b.currency}",
+              f"{b.ceiling_median:.0f} {b.currency}", f"{b.ceiling_p75:.0f} {b.currency}", b.lost, b.lost_above]
+             for b in c.prices],
+        )
+        if c.prices
+        else ["No customer named a budget in this period.", ""]
+    )  # fmt: skip
+    out += ["### What customers ask for or turn down", ""]
+    out += (
+        table(["product", "segment", "feature", "wanted", "rejected"],
+              [[p.product, p.segment, p.feature, p.wanted, p.rejected] for p in c.preferences])
+        if c.preferences
+        else ["No preference recorded in this period.", ""]
+    )  # fmt: skip
+    out += ["### Open leads most likely to close", ""]
+    out += (
+        table(["conversation", "rep", "product", "win probability", "why"],
+              [[x.conversation_id, x.agent_id or "–", x.product or "–", pct(x.probability), _signals(x.signals)]
+               for x in c.leads])
+        if c.leads
+        else ["No open lead scored.", ""]
+    )  # fmt: skip
+    if c.churn:
+        out += ["### Customers most likely to leave", ""]
+        rows = [[r.customer_key[:12], r.contacts, pct(r.probability), _signals(r.signals)] for r in c.churn]
+        out += table(["customer (masked key)", "contacts", "churn risk", "why"], rows)
+    return out
 
 
 def _quality(r: TrendReport) -> list[str]:

@@ -50,6 +50,17 @@ ZH_CHAT = conversation(
     customer="cust-zh",
     started=NOW - timedelta(days=1),
 ).model_copy(update={"agent_id": "A-7", "team": "service-east", "language": "zh"})
+ZH_DEAL = conversation(
+    "chat:DEAL-1",
+    [
+        ("agent", "这款净水器标价2499元，含安装。"),
+        ("customer", "我们预算两千以内，需要上门安装。怎么下单？"),
+    ],
+    product="aquapure-x3",
+    outcome="open",
+    customer="cust-zh",
+    started=NOW - timedelta(days=3),
+).model_copy(update={"agent_id": "S-1", "team": "sales-north", "language": "zh"})
 PROMISE = conversation(
     "C-PROMISE",
     [("agent", "Hello, I guarantee a refund, mail me at li.lei@example.com")],
@@ -105,7 +116,7 @@ def build_world(svc: Services, settings: Settings, docs: Path) -> None:
 
     embedder = FakeEmbedder()
     svc._embedder = embedder
-    store(svc.sessions, [ZH_CHAT, PROMISE])
+    store(svc.sessions, [ZH_CHAT, PROMISE, ZH_DEAL])
     classify_pending(settings, svc.sessions, embedder=embedder)
     _seed_andon(svc)
     with transaction(svc.sessions) as s:  # what ingest would have left: one ledger row per conversation

@@ -196,6 +196,33 @@ def test_sales_lead_filters_the_loss_digest(web: TestClient) -> None:
     assert "这个范围内没有成交或输单记录" in nobody.text
 
 
+def test_sales_lead_sees_leads_prices_and_wants_and_an_agent_a_customer_s_journey(
+    console_app: FastAPI,
+) -> None:
+    lead = TestClient(console_app)
+    sign_in(lead, "sales_lead")
+    page = lead.get("/console/customers")
+    assert page.status_code == 200 and "最可能成交的商机" in page.text and "chat:DEAL-1" in page.text
+    assert "-2000:CNY" in page.text and "安装" in page.text and "购买信号" in page.text
+    assert "流失风险最高的客户" not in page.text  # churn is the analyst's list
+    analyst = TestClient(console_app)
+    sign_in(analyst, "analyst")
+    assert "流失风险最高的客户" in analyst.get("/console/customers").text
+    agent = TestClient(console_app)
+    sign_in(agent, "agent")
+    conv = agent.get("/console/conversations/chat:ZH-1").text
+    assert 'href="/console/customers/cust-zh"' in conv
+    journey = agent.get("/console/customers/cust-zh")
+    assert journey.status_code == 200 and "客户旅程" in journey.text
+    assert journey.text.index("chat:DEAL-1") < journey.text.index("chat:ZH-1")  # oldest first
+    assert "咨询" in journey.text and RAW_PHONE not in journey.text
+    assert agent.get("/console/customers").status_code == 403
+    assert agent.get("/console/customers/nobody").status_code == 404
+    qa = TestClient(console_app)
+    sign_in(qa, "qa")
+    assert qa.get("/console/customers/cust-zh").status_code == 403
+
+
 def test_admin_manages_users_keys_and_reads_the_audit_log(web: TestClient, console_app: FastAPI) -> None:
     csrf = sign_in(web, "admin")
     made = web.post(
@@ -266,6 +293,8 @@ def test_no_page_shows_personal_data(console_app: FastAPI) -> None:
         "/console/gaps",
         "/console/qa",
         "/console/digest?days=30",
+        "/console/customers",
+        "/console/customers/cust-zh",
         "/console/admin/users",
         "/console/admin/audit",
         "/console/mine",
