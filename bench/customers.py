@@ -45,7 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import SHARED, report
 from insights.customers import prices, signals
 from insights.customers.money import Amount
-from insights.customers.scores import churn_priors, fit, lead_priors, text_model
+from insights.customers.refit import open_half
+from insights.customers.scores import ScoreModel, churn_priors, fit, lead_priors, text_model
 
 DATA = Path(__file__).parent / "data"
 PRICE_SETS = {"test": "prices_test.yaml", "dev": "prices_dev.yaml", "dev2": "prices_dev2.yaml"}
@@ -163,10 +164,6 @@ def load_dnd(path: Path, limit: int | None = None) -> list[tuple[list[str], int]
     return out[:limit] if limit else out
 
 
-def open_half(texts: Sequence[str]) -> list[str]:
-    return list(texts[: max(1, (len(texts) + 1) // 2)])
-
-
 def lead_values(texts: Sequence[str], speakers: Sequence[str] | None = None) -> dict[str, float]:
     turns = [(i, (speakers[i] if speakers else "customer"), t) for i, t in enumerate(texts)]
     found = prices.mentions(turns)
@@ -192,7 +189,7 @@ def tfidf_probabilities(train: Sequence[str], y: Sequence[int], test: Sequence[s
     return [float(p) for p in model.predict_proba(list(test))[:, 1]]
 
 
-def bench_dnd(limit: int | None) -> list[dict[str, Any]]:
+def bench_dnd(limit: int | None) -> tuple[list[dict[str, Any]], ScoreModel]:
     val = load_dnd(DND / "val.txt", limit)
     test = load_dnd(DND / "test.txt", limit)
     val_x = [lead_values(open_half(t)) for t, _ in val]
@@ -219,10 +216,10 @@ def bench_dnd(limit: int | None) -> list[dict[str, Any]]:
     rows.append(_row(name, f"cxloop lead score, signals + wording refit on val ({len(val)})", test_y, p))
     probs = tfidf_probabilities(texts, val_y, test_texts)
     rows.append(_row(name, f"baseline: TF-IDF + LR on val ({len(val)})", test_y, probs))
-    return rows
+    return rows, fitted
 
 
-def bench_demo_sales() -> list[dict[str, Any]]:
+def bench_demo_sales(dnd_fitted: ScoreModel) -> list[dict[str, Any]]:
     convs: dict[str, list[tuple[str, str]]] = {}
     outcome: dict[str, int] = {}
     with DEMO_SALES.open(encoding="utf-8") as fh:
@@ -237,6 +234,8 @@ def bench_demo_sales() -> list[dict[str, Any]]:
     p = [priors.probability(lead_values(halves[cid], speakers[cid])) for cid in ids]
     rows = []
     rows.append(_row("demo sales", "cxloop lead score, packaged priors", y, p))
+    transfer = [dnd_fitted.probability(lead_values(halves[cid], speakers[cid])) for cid in ids]
+    rows.append(_row("demo sales", "cxloop lead score, signals refit on deal-or-no-deal val", y, transfer))
     loo = []
     for i, cid in enumerate(ids):
         train = [" ".join(halves[c]) for j, c in enumerate(ids) if j != i]
@@ -321,7 +320,8 @@ def main() -> None:
             print("\n".join(misses))
         price_rows.append({"extractor": name, "items": len(items), **result})
     report("customers_prices", "Price mentions and roles (hand labels)", price_rows)
-    score_rows = bench_dnd(150 if args.quick else None) + bench_demo_sales()
+    dnd_rows, dnd_fitted = bench_dnd(150 if args.quick else None)
+    score_rows = dnd_rows + bench_demo_sales(dnd_fitted)
     score_rows += bench_churn(300 if args.quick else 3000)
     report("customers_scores", "Lead and churn scores: AUC and Brier", score_rows)
 

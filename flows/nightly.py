@@ -1,6 +1,6 @@
 """The nightly micro-circulation: ingest new files -> LLM labels (heads retrained) -> classify (QA scoring too) ->
 summaries -> QA question items -> work orders for fatal QA items -> Andon -> SLA sweep -> trend report and
-loss-reason digest.
+loss-reason digest -> the lead score refit on closed deals.
 The LLM steps share `llm.night_budget_minutes` in that order.
 
 Each step is a sub-flow usable on its own (`cxloop flows run andon`); each flow takes an optional `Settings` so a
@@ -48,6 +48,7 @@ class NightlyReport(BaseModel):
     qa_questions: dict[str, Any] = Field(default_factory=dict, description="QA question items the LLM answered.")
     sla: dict[str, Any] = Field(default_factory=dict, description="SLA warnings and escalations, webhooks sent.")
     reports: dict[str, str] = Field(default_factory=dict, description="What was written, by kind.")
+    lead_model: dict[str, Any] = Field(default_factory=dict, description="The lead score refit on closed deals.")
     seconds: dict[str, float] = Field(default_factory=dict, description="Wall time per step.")
 
 
@@ -223,6 +224,20 @@ def _ingest_inbox(settings: Settings, inbox: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
+@task(retries=1, retry_delay_seconds=2, retry_condition_fn=transient, cache_policy=NO_CACHE, name="lead-model")
+def lead_model(settings: Settings) -> dict[str, object]:
+    """Refit the lead score on the closed deals; the next classify run scores open leads with it."""
+    from insights.classify.config import score_model_path
+    from insights.customers.refit import refit_lead
+
+    engine = engine_for(settings)
+    try:
+        with transaction(session_factory(engine)) as session:
+            return refit_lead(session, score_model_path(settings, "lead")).as_dict()
+    finally:
+        engine.dispose()
+
+
 @flow(name="nightly", flow_run_name=_named("nightly"), validate_parameters=False)
 def nightly(settings: Settings | None = None, now: datetime | None = None, inbox: Path | None = None) -> NightlyReport:
     """Ingest the inbox, classify what is new, run the Andon check, write the report and the digest."""
@@ -257,6 +272,7 @@ def nightly(settings: Settings | None = None, now: datetime | None = None, inbox
     result.alerts_opened, result.alerts_updated = len(run.opened), len(run.updated)
     result.sla = step("sla", lambda: sla(settings, result.now)).model_dump(mode="json")
     result.reports = step("reports", lambda: reports(settings, result.now))
+    result.lead_model = step("lead_model", lambda: lead_model(settings))
     return result
 
 

@@ -205,7 +205,9 @@ def _read(text: str, masked: str, m: re.Match[str]) -> Amount | None:
             return None
         if not _has_mult(a) and _has_mult(b) and value < 100:
             value *= _mult_of(b)  # 五到六千, 5-6k
-        elif _is_word_number(a) and _is_word_number(b) and value < 100 <= top and top % 1000 == 0 and value < top / 1000:
+        elif (
+            _is_word_number(a) and _is_word_number(b) and value < 100 <= top and top % 1000 == 0 and value < top / 1000
+        ):
             value *= 1000  # fifteen to twenty thousand
         if top < value:
             return None  # "3-2" is no range

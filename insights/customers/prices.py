@@ -87,12 +87,15 @@ _BUDGET = re.compile(
     re.IGNORECASE,
 )
 _RESTATED = re.compile(
-    r"你们|你家|这款|这个|这台|那款|标价|报价|卖|要价|开价|太贵|贵了|有点贵|有点高|太高|偏高|高了|还是高|your|you\s+guys|you'?re\s+asking|price\s+tag|"
+    r"每台|每套|你们|你家|这款|这个|这台|那款|标价|报价|卖|要价|开价|太贵|贵了|有点贵|有点高|太高|偏高|高了|还是高|your|you\s+guys|you'?re\s+asking|price\s+tag|"
     r"listed|asking|you\s+want|you'?re\s+charging|too\s+(?:expensive|much|high|pricey)|it'?s|that'?s|is\s+it|costs?|charging|"
     r"is\s+a\s+lot|(?:way\s+)?more\s+than\s+i\s+expected|the\s+quote|quote\s+says|included|到手价|写着|页面|是这个价|包括|包含",
     re.IGNORECASE,
 )
-_RESTATED_STRONG = re.compile(r"到手价|写着|页面上|是这个价|你们这个|你们这款|你们标价|包括|included|the\s+quote\s+says|is\s+a\s+lot|more\s+than\s+i\s+expected", re.I)
+_RESTATED_STRONG = re.compile(
+    r"到手价|写着|页面上|是这个价|你们这个|你们这款|你们标价|包括|included|the\s+quote\s+says|is\s+a\s+lot|more\s+than\s+i\s+expected",
+    re.I,
+)
 _PAST = re.compile(r"之前买|上个月买|买的时候|当时买|\b(?:i|we)\s+bought|bought\s+(?:it|this|one)", re.I)
 _OK = re.compile(r"\s*(?:好的?|行|可以|ok(?:ay)?|alright|fine|sure)[，,.!\s]+$", re.I)
 _LOOKING = re.compile(r"有没有|有吗|有什么|推荐|is\s+there|are\s+there|do\s+you\s+have|any(?:thing)?\s|or\s+so", re.I)
@@ -121,6 +124,8 @@ def role(speaker: str, text: str, amount: Amount) -> str:
     clause, before, after = _clause(text, amount)
     near = before[-20:] + " " + after[:14]
     sentence = re.split(r"[。！？!?\n]|\.\s", text[: amount.start])[-1]
+    if _DIFFERENCE_BEFORE.search(before[-4:]) or _DIFFERENCE_AFTER.match(after):
+        return "other"  # 贵了30块, $50 cheaper: a difference, not a price
     if (
         (_COMPETITOR.search(after[:25]) and re.search(r"\b(?:at|from|on|saw)\b", after[:25]) and speaker != "customer")
         or _COMPETITOR.search(before)
@@ -131,9 +136,7 @@ def role(speaker: str, text: str, amount: Amount) -> str:
         return "competitor"
     restated = speaker == "customer" and _RESTATED_STRONG.search(clause)
     fee_near = before[-20:] + " " + after[:18]
-    if not restated and (
-        _FEE.search(fee_near) or _DIFFERENCE_BEFORE.search(before[-4:]) or _DIFFERENCE_AFTER.match(after)
-    ):
+    if not restated and _FEE.search(fee_near):
         return "other"
     if restated:
         return "list_price"
@@ -193,8 +196,14 @@ def acceptable_range(found: Sequence[PriceMention]) -> PriceRange | None:
     lows = [
         m.amount.low for m in said if m.role == "budget" and m.amount.low is not None and m.amount.low != m.amount.high
     ]
-    highs = [m.amount.high for m in said if m.amount.high is not None]
-    return PriceRange(min(lows) if lows else None, max(highs) if highs else None, currency)
+    # the top: the price agreed, else the customer's stated ceiling, else the highest they said
+    agreed = [m.amount.high for m in said if m.role == "agreed" and m.amount.high is not None]
+    ceilings = [
+        m.amount.high for m in said if m.role == "budget" and m.amount.low is None and m.amount.high is not None
+    ]
+    highs = agreed or ceilings or [m.amount.high for m in said if m.amount.high is not None]
+    top = max(agreed) if agreed else min(ceilings) if ceilings else max(highs) if highs else None
+    return PriceRange(min(lows) if lows else None, top, currency)
 
 
 def label(mention: PriceMention) -> str:

@@ -87,12 +87,14 @@ class ScoreModel:
     def save(self, path: Path) -> None:
         """The weights as JSON at `path`; the text part, if any, beside it (`<name>.wording.joblib`)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        body = {"name": self.name, "weights": self.weights, "bias": self.bias, "source": self.source}
-        path.write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
-        if self.wording is not None:
+        if self.wording is not None:  # first, so the weights never name a text part that is not there
             import joblib
 
             joblib.dump(self.wording, _wording_path(path))
+        body = {"name": self.name, "weights": self.weights, "bias": self.bias, "source": self.source}
+        partial = path.with_suffix(".json.partial")
+        partial.write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
+        partial.replace(path)
 
 
 WORDING = "wording"

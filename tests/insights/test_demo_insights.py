@@ -60,4 +60,21 @@ def test_planted_complaints_and_lost_deals_are_labelled(settings: Settings) -> N
     assert hits >= len(lost) * 2 // 3, f"{hits} of {len(lost)} lost deals got their planted reason"
     for won in expected["lost_deals"]["sales_csv_won"]:
         assert outcomes[won] == "won" and won not in reasons
+
+    # prices with their roles and the customer's range; a calibrated lead score with its signals on every sale
+    with sessions() as s:
+        labels: dict[tuple[str, str], set[str]] = {}
+        scores: dict[str, float] = {}
+        for r in s.scalars(select(InsightRow).where(InsightRow.kind.in_(("price", "price_range", "lead_score")))):
+            key = r.conversation_id.split(":", 1)[-1]
+            labels.setdefault((key, r.kind), set()).add(r.label)
+            if r.kind == "lead_score":
+                scores[key] = r.confidence
+    assert labels[("SALE-0016", "price_range")] == {"-1500:CNY"}  # 每台 1500 以内
+    assert "budget:-1500:CNY" in labels[("SALE-0016", "price")]
+    assert {"budget:450-450:CNY", "agreed:465-465:CNY"} <= labels[("SALE-0024", "price")]
+    assert "competitor:139-139:CNY" in labels[("SALE-0003", "price")]
+    assert "other:30-30:CNY" in labels[("SALE-0022", "price")]  # 贵了 30 块: a difference
+    sales = {k for k in outcomes if k.startswith("SALE-")}
+    assert sales <= set(scores) and all(0 < p < 1 for p in scores.values())
     engine.dispose()

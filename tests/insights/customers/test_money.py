@@ -43,6 +43,14 @@ from insights.customers.money import amounts
         ("a hundred and fifty dollars", "a hundred and fifty dollars", 150, 150, "USD"),
         ("fifty bucks", "fifty bucks", 50, 50, "USD"),
         ("€80 in Berlin", "€80", 80, 80, "EUR"),
+        ("Maybe 40 to 50 dollars?", "40 to 50 dollars", 40, 50, "USD"),  # "Maybe" is no month
+        ("Fifteen to twenty thousand dollars.", "Fifteen to twenty thousand dollars", 15000, 20000, "USD"),
+        ("Ideally under a grand for the install", "under a grand", None, 1000, "USD"),
+        ("Twelve hundred flat, including delivery?", "Twelve hundred", 1200, 1200, "USD"),
+        ("能不能一万二包安装？", "一万二", 12000, 12000, "CNY"),
+        ("我能接受的上限是两千八", "上限是两千八", None, 2800, "CNY"),
+        ("页面上写着899，是这个价吧", "899", 899, 899, "CNY"),
+        ("on sale for 59.99 last week", "59.99", 59.99, 59.99, "USD"),
     ],
 )
 def test_a_money_form_is_read_with_its_bounds(
@@ -78,6 +86,9 @@ def test_a_money_form_is_read_with_its_bounds(
         "一体无缝的内胆",
         "the 5-litre basket",
         "a 3-year warranty",
+        "The room is about 12 by 14 feet, is the price OK?",
+        "宽带500M套餐多少钱",
+        "Maybe May 12 works for the price talk",
     ],
 )
 def test_numbers_that_are_no_price_are_left_alone(text: str) -> None:
