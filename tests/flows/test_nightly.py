@@ -60,7 +60,9 @@ def test_nightly_over_an_inbox_is_idempotent(
         "andon",
         "sla",
         "reports",
+        "lead_model",
     }
+    assert first.lead_model == {"won": 0, "lost": 0, "fitted": False, "path": ""}  # no closed deals in this inbox
     assert first.summaries["extractive"] == 5 and first.summaries["llm"] == 0  # the test session runs no LLM
     assert first.labels["labelled"] == 0
     assert first.alerts_opened == 1
