@@ -98,7 +98,8 @@ def find_pii(text: str) -> list[PiiSpan]:
         for m in pattern.finditer(norm):
             add(m.start(), m.end(), "EMAIL")
     for m in _INTL_PHONE.finditer(norm):
-        add(m.start(), m.end(), "PHONE")
+        if len(re.sub(r"\D", "", m.group())) >= 9:  # the shortest real one (+65, +852) has 10; '+1.10 100' is no phone
+            add(m.start(), m.end(), "PHONE")
     for number in find_numbers(norm, text):
         add(number.start, number.end, number.kind)
     for pattern in (_US_PHONE, _CN_LANDLINE):

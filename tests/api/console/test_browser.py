@@ -180,7 +180,7 @@ def test_analyst_reads_the_dashboard_and_works_the_board_and_queue(browser: Any,
     tab.click("header nav >> text=会话")
     page.fill("input[name=q]", "净水器漏水")
     tab.click("#search")
-    tab.click("ol.hits a >> nth=0")
+    tab.click("ol.hits a[href*='chat:ZH-1'] >> nth=0")
     assert "chat:ZH-1" in page.inner_text("h1") and "对话" in page.inner_text("main")
     tab.shot("analyst-conversation")
     tab.click("header nav >> text=知识缺口")
@@ -213,7 +213,13 @@ def test_sales_lead_filters_the_digest_and_is_kept_out_of_other_pages(browser: A
     tab.shot("sales-digest")
     response = tab.goto("/console/andon")
     assert response.status == 403 and "无权访问" in page.inner_text("main")
-    assert page.locator("header nav a").count() == 1  # the digest is all the sales lead's nav holds
+    nav = page.eval_on_selector_all("header nav a", "links => links.map(a => a.getAttribute('href'))")
+    assert nav == ["/console/digest", "/console/customers"]  # all the sales lead's nav holds
+    text = tab.click("header nav >> text=客户")
+    assert "chat:DEAL-1" in text and "流失风险最高" not in text  # open leads, no churn list for a sales lead
+    assert "购买信号" in text  # why the lead scores as it does
+    assert page.locator("main a[href^='/console/conversations/']").count() == 0  # conversations are not theirs to read
+    tab.shot("sales-customers")
     tab.sign_out()
 
 
