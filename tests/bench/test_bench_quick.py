@@ -33,7 +33,7 @@ SCRIPTS = sorted(p.name for p in (ROOT / "bench").glob("*.py") if p.name not in 
 # two quick runs at a time share the 2 cores (each is mostly one busy thread), longest first so the pairs end
 # together: the module takes about half as long as running them one after another
 AT_ONCE = 2
-LONGEST_FIRST = ["assist.py", "nightly.py", "insights.py"]
+LONGEST_FIRST = ["assist.py", "llm.py", "nightly.py", "insights.py"]
 
 
 def _run(script: str) -> subprocess.CompletedProcess[str]:
