@@ -11,6 +11,11 @@ Two labelled sets, 8 items of the packaged `service_basics` and `service_manner`
 - **public, held out** (`bench/data/qa_labels_public.csv`, how in `qa_labels_public.md`): 48 real dialogues in
   `../shared/data` (the first 45 CrossWOZ test dialogues, zh, travel; the 3 ABCD dialogues, en, retail) = 384
   judgements, written by a separate AI helper that never saw the rules or the scorer's output. Never tuned on.
+- **service, held out** (`bench/data/qa_dialogues_test.yaml`, how in `qa_dialogues_test.md`): 80 customer-service
+  chats (40 zh, 40 en: after-sales, orders, cards, telecom, airlines), written and labelled on 2026-12-04 by a
+  separate AI helper blind to the rules, the scorecards, this script and its output = 640 judgements, with every
+  item's minority label at least 13 of 80 and hard cases on purpose (empathy without apology words, apology words
+  without empathy, solutions confirmed without 已 / "I have"). Written after the rules were last tuned; never tuned on.
 
 What each item means to the labellers:
 
@@ -56,6 +61,7 @@ from core.settings import InsightSettings, Settings
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = Path(__file__).parent / "data" / "qa_labels.csv"
 PUBLIC_LABELS = Path(__file__).parent / "data" / "qa_labels_public.csv"
+SERVICE_SET = Path(__file__).parent / "data" / "qa_dialogues_test.yaml"
 SHARED = ROOT.parent / "shared" / "data"
 TIMELINE = ROOT / "demo" / "tools" / "src" / "call_timeline.yaml"
 TIMED = ("longest_silence", "overtalk", "hold", "interruptions", "agent_talk_ratio")  # compared with the truth
@@ -110,6 +116,22 @@ def public_dialogues(ids: set[str]) -> list[Conversation]:
             lines = [(sp, text) for sp, text in d["original"] if sp in ("agent", "customer")]
             out.append(conversation(f"abcd:{d['convo_id']}", "en", lines, abcd))
     return sorted(out, key=lambda c: c.id)
+
+
+def service_dialogues(path: Path = SERVICE_SET) -> tuple[list[Conversation], dict[str, dict[str, str]]]:
+    """The hand-written service chats as conversations, with their labels."""
+    import yaml
+
+    from core.records import Turn
+    from ingest.masking import mask_text
+
+    conversations, labels = [], {}
+    for d in yaml.safe_load(path.read_text(encoding="utf-8")):
+        turns = [Turn(index=i, speaker=sp, text=mask_text(t)) for i, (sp, t) in enumerate(d["turns"])]
+        conversations.append(Conversation(id=d["id"], channel="chat", source_uri=str(path), source_sha256="0" * 64,
+                                          language=d["language"], turns=turns))  # fmt: skip
+        labels[d["id"]] = {item: str(outcome) for item, outcome in d["labels"].items()}
+    return conversations, labels
 
 
 def keyword_outcome(item: str, conversation: Conversation) -> str:
@@ -260,6 +282,8 @@ def main() -> None:
         public = read_labels(PUBLIC_LABELS)
         held_out = sample(public_dialogues(set(public)), n, seed=3)
         rows += accuracy_rows("public (held out)", held_out, public, embedder)
+    service, service_labels = service_dialogues()
+    rows += accuracy_rows("service (held out)", sample(service, n, seed=3), service_labels, embedder)
     calls = sorted(yaml.safe_load(TIMELINE.read_text(encoding="utf-8"))["calls"])
     timing = timing_rows(settings, ["CALL-0018"] if args.quick else calls)
     # a live embedder for throughput: the disk cache would make semantic items look free
@@ -276,7 +300,7 @@ def main() -> None:
             "throughput": speed,
             "timing": timing,
             "timing_summary": timing_summary(timing),
-            "labels": [str(LABELS.relative_to(ROOT)), str(PUBLIC_LABELS.relative_to(ROOT))],
+            "labels": [str(p.relative_to(ROOT)) for p in (LABELS, PUBLIC_LABELS, SERVICE_SET)],
         },
     )
     title = "Timing measures: transcribed call vs the built audio's true turn times (cxloop VAD vs default 0.5)"
