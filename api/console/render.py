@@ -51,7 +51,9 @@ def _env() -> Any:
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, undefined=StrictUndefined
     )
-    env.filters.update(masked=mask_text, when=_when, pct=_pct)
+    from insights.customers.signals import parse_signal_label  # a stored lead_signal label -> (signal, effect)
+
+    env.filters.update(masked=mask_text, when=_when, pct=_pct, signal=parse_signal_label)
     return env
 
 

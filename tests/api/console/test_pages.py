@@ -205,9 +205,13 @@ def test_sales_lead_sees_leads_prices_and_wants_and_an_agent_a_customer_s_journe
     assert page.status_code == 200 and "最可能成交的商机" in page.text and "chat:DEAL-1" in page.text
     assert "-2000:CNY" in page.text and "安装" in page.text and "购买信号" in page.text
     assert "流失风险最高的客户" not in page.text  # churn is the analyst's list
+    assert 'href="/console/conversations/chat:DEAL-1"' not in page.text  # a sales lead cannot open conversations
     analyst = TestClient(console_app)
     sign_in(analyst, "analyst")
-    assert "流失风险最高的客户" in analyst.get("/console/customers").text
+    seen = analyst.get("/console/customers").text
+    assert "流失风险最高的客户" in seen and 'href="/console/conversations/chat:DEAL-1"' in seen
+    deal = analyst.get("/console/conversations/chat:DEAL-1").text
+    assert re.search(r"购买信号</b> [+-]\d+\.\d<", deal), "a lead signal is shown by name with its effect"
     agent = TestClient(console_app)
     sign_in(agent, "agent")
     conv = agent.get("/console/conversations/chat:ZH-1").text
