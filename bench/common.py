@@ -39,6 +39,6 @@ def print_table(title: str, rows: list[dict[str, Any]]) -> None:
     for col in columns:
         table.add_column(col, justify="left" if isinstance(rows[0][col], str) else "right")
     for row in rows:
-        table.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()])
+        table.add_row(*[f"{v:.3f}" if isinstance(v, float) else "–" if v is None else str(v) for v in row.values()])
     # piped to a log, rich would squeeze the table into 80 columns and cut every number short
     Console(width=None if sys.stdout.isatty() else 220).print(table)

@@ -1,7 +1,7 @@
 """QA (质检) items against hand labels, side by side with a keyword-only baseline; timing against the built audio;
 scoring throughput.
 
-Two labelled sets, 8 items of the packaged `service_basics` and `service_manner` forms each:
+Four labelled sets, 8 items of the packaged `service_basics` and `service_manner` forms each:
 
 - **demo, the tuning set** (`bench/data/qa_labels.csv`): 78 demo conversations (62 chats, the 16 first call
   scripts) = 624 judgements, written by hand by the engineer who built the scorer (an AI model working on
@@ -11,11 +11,15 @@ Two labelled sets, 8 items of the packaged `service_basics` and `service_manner`
 - **public, held out** (`bench/data/qa_labels_public.csv`, how in `qa_labels_public.md`): 48 real dialogues in
   `../shared/data` (the first 45 CrossWOZ test dialogues, zh, travel; the 3 ABCD dialogues, en, retail) = 384
   judgements, written by a separate AI helper that never saw the rules or the scorer's output. Never tuned on.
+- **service dev, tuning** (`bench/data/qa_dialogues_dev.yaml`, how in `qa_dialogues_dev.md`): 80 more chats
+  (40 zh, 40 en, many domains) written and labelled on 2026-12-05 by a separate AI helper that read only the item
+  definitions; the rules, examples, counter-examples and bars were tuned on it.
 - **service, held out** (`bench/data/qa_dialogues_test.yaml`, how in `qa_dialogues_test.md`): 80 customer-service
   chats (40 zh, 40 en: after-sales, orders, cards, telecom, airlines), written and labelled on 2026-12-04 by a
   separate AI helper blind to the rules, the scorecards, this script and its output = 640 judgements, with every
   item's minority label at least 13 of 80 and hard cases on purpose (empathy without apology words, apology words
-  without empathy, solutions confirmed without 已 / "I have"). Written after the rules were last tuned; never tuned on.
+  without empathy, solutions confirmed without 已 / "I have"). Never tuned on. A second AI helper labelled it again
+  without the first labels (`qa_dialogues_test_second.csv`): its kappa with the first is a column.
 
 What each item means to the labellers:
 
@@ -62,6 +66,9 @@ ROOT = Path(__file__).resolve().parents[1]
 LABELS = Path(__file__).parent / "data" / "qa_labels.csv"
 PUBLIC_LABELS = Path(__file__).parent / "data" / "qa_labels_public.csv"
 SERVICE_SET = Path(__file__).parent / "data" / "qa_dialogues_test.yaml"
+SERVICE_DEV = Path(__file__).parent / "data" / "qa_dialogues_dev.yaml"
+SECOND_LABELS = Path(__file__).parent / "data" / "qa_dialogues_test_second.csv"
+LABEL_FILES = (LABELS, PUBLIC_LABELS, SERVICE_DEV, SERVICE_SET, SECOND_LABELS)
 SHARED = ROOT.parent / "shared" / "data"
 TIMELINE = ROOT / "demo" / "tools" / "src" / "call_timeline.yaml"
 TIMED = ("longest_silence", "overtalk", "hold", "interruptions", "agent_talk_ratio")  # compared with the truth
@@ -172,8 +179,14 @@ def agreement(truth: list[str], said: list[str]) -> dict[str, Any]:
 
 
 def accuracy_rows(
-    name: str, conversations: list[Conversation], labels: dict[str, dict[str, str]], embedder: Any
+    name: str,
+    conversations: list[Conversation],
+    labels: dict[str, dict[str, str]],
+    embedder: Any,
+    second: dict[str, dict[str, str]] | None = None,
 ) -> list[Any]:
+    """Per item: ours and the keyword baseline against the labels; with `second`, a second labeller against the
+    first too (how far people agree: the ceiling a machine can be measured to)."""
     machine = machine_outcomes(conversations, embedder)
     rows = []
     for item in KEYWORDS:
@@ -185,6 +198,7 @@ def accuracy_rows(
                      "precision": ours["precision"], "recall": ours["recall"], "agree": ours["agree"],
                      "kappa": ours["kappa"], "kw precision": base["precision"], "kw recall": base["recall"],
                      "kw agree": base["agree"], "kw kappa": base["kappa"]})  # fmt: skip
+        rows[-1]["2nd labeller kappa"] = agreement(truth, [second[c][item] for c in ids])["kappa"] if second else None
         print(f"  {name} {item}: kappa {ours['kappa']} (keywords {base['kappa']})", flush=True)
     return rows
 
@@ -282,8 +296,11 @@ def main() -> None:
         public = read_labels(PUBLIC_LABELS)
         held_out = sample(public_dialogues(set(public)), n, seed=3)
         rows += accuracy_rows("public (held out)", held_out, public, embedder)
+    dev, dev_labels = service_dialogues(SERVICE_DEV)
+    rows += accuracy_rows("service dev (tuning)", sample(dev, n, seed=3), dev_labels, embedder)
     service, service_labels = service_dialogues()
-    rows += accuracy_rows("service (held out)", sample(service, n, seed=3), service_labels, embedder)
+    second = read_labels(SECOND_LABELS)
+    rows += accuracy_rows("service (held out)", sample(service, n, seed=3), service_labels, embedder, second)
     calls = sorted(yaml.safe_load(TIMELINE.read_text(encoding="utf-8"))["calls"])
     timing = timing_rows(settings, ["CALL-0018"] if args.quick else calls)
     # a live embedder for throughput: the disk cache would make semantic items look free
@@ -300,7 +317,7 @@ def main() -> None:
             "throughput": speed,
             "timing": timing,
             "timing_summary": timing_summary(timing),
-            "labels": [str(p.relative_to(ROOT)) for p in (LABELS, PUBLIC_LABELS, SERVICE_SET)],
+            "labels": [str(p.relative_to(ROOT)) for p in LABEL_FILES],
         },
     )
     title = "Timing measures: transcribed call vs the built audio's true turn times (cxloop VAD vs default 0.5)"

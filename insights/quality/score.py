@@ -78,16 +78,7 @@ def judge(item: Item, turns: Sequence[Turn], matcher: SemanticMatcher | None = N
     if item.kind == "semantic":
         if matcher is None:
             raise ValueError(f"item '{item.id}' is semantic: scoring it needs a SemanticMatcher (an embedder)")
-        if item.rule:  # a wording that settles it before meaning is weighed ("sorry", 抱歉)
-            rule = parse_rule(item.rule)
-            hit = _first_match(rule, scope)
-            if hit is not None:
-                return _evidence(item.id, "pass", hit, tuple(rule.found(hit.text)))
-        match = matcher.best(item.examples, scope)
-        if match is None:
-            return ItemResult(item.id, "na")
-        outcome: Outcome = "pass" if match.similarity >= item.min_similarity else "fail"
-        return _evidence(item.id, outcome, match.turn, (quote(match.sentence),), match.similarity)
+        return _semantic(item, scope, matcher)
     rule = parse_rule(item.rule or "")
     hit = _first_match(rule, scope)
     if item.kind == "forbidden":
@@ -97,6 +88,28 @@ def judge(item: Item, turns: Sequence[Turn], matcher: SemanticMatcher | None = N
     if hit is None:  # the first turn in scope stands as the place the phrase was missing
         return _evidence(item.id, "fail", scope[0], ())
     return _evidence(item.id, "pass", hit, tuple(rule.found(hit.text)))
+
+
+def _semantic(item: Item, scope: Sequence[Turn], matcher: SemanticMatcher) -> ItemResult:
+    """A sentence counts when its words match the rule or its meaning an example, unless it means a counter-example
+    more (`semantic`). Without counter-examples a rule match settles it before any embedding (the wording nobody
+    needs a model for: "sorry", 抱歉)."""
+    rule = parse_rule(item.rule) if item.rule else None
+    if rule is not None and not item.counter_examples:
+        hit = _first_match(rule, scope)
+        if hit is not None:
+            return _evidence(item.id, "pass", hit, tuple(rule.found(hit.text)))
+    found = matcher.sentences(item.examples, scope, item.counter_examples)
+    if not found:
+        return ItemResult(item.id, "na")
+    bar = item.min_similarity
+    ruled = [m for m in found if rule is not None and rule.matches(m.sentence) and not m.vetoed(bar)]
+    meant = [m for m in found if m.similarity >= bar and not m.vetoed(bar)]
+    if ruled and rule is not None:
+        m = ruled[0]
+        return _evidence(item.id, "pass", m.turn, tuple(rule.found(m.sentence)), m.similarity)
+    best = max(meant or found, key=lambda m: m.similarity)
+    return _evidence(item.id, "pass" if meant else "fail", best.turn, (quote(best.sentence),), best.similarity)
 
 
 def _first_match(rule: Rule, turns: Sequence[Turn]) -> Turn | None:

@@ -7,7 +7,9 @@ kind, a weight and a severity (`fatal`: failing it zeroes the form). The kinds:
 - `forbidden`: fails when its rule matches a turn in scope (a forbidden promise, a banned word);
 - `semantic`: passes when a sentence of a turn in scope means what one of its `examples` says (cosine similarity of
   their embeddings at least `min_similarity`), however it is worded; an optional `rule` passes it at once when
-  its words are there (the wording nobody needs a model for: "sorry", 抱歉);
+  its words are there (the wording nobody needs a model for: "sorry", 抱歉); `counter_examples` are look-alikes
+  that do not count (抱歉，没有查到 is no empathy): a sentence closer to one of them than to every example is no match,
+  whatever its words;
 - `timing`: passes when a call's `measure` (`insights.quality.timing`: longest_silence, silence_share, overtalk,
   interruptions, agent_talk_ratio, speech_rate, hold) lies within `min` / `max`; not applicable without times;
 - `question`: a yes / no / not-applicable `question` the chat model answers with the turn that shows it
@@ -46,6 +48,9 @@ class Item(BaseModel):
     kind: Literal["phrase", "forbidden", "semantic", "timing", "question"]
     rule: str | None = None
     examples: list[str] = Field(default_factory=list, description="semantic: what the turn should say, any wording")
+    counter_examples: list[str] = Field(
+        default_factory=list, description="semantic: look-alikes that do not count (closer to one: no match)"
+    )
     min_similarity: float = Field(default=0.55, ge=0, le=1)
     question: str | None = Field(default=None, description="question: asked of the chat model, any language")
     pass_on: Literal["yes", "no"] = Field(default="yes", description="question: the answer that passes the item")

@@ -164,3 +164,28 @@ def test_the_packaged_semantic_form_with_the_real_embedder() -> None:
     cold = score_conversation(card, conversation([("agent", "Your parcel left the warehouse today."),
                                                   ("customer", "ok"), ("agent", "Bye.")]), matcher)  # fmt: skip
     assert cold.result("empathy").outcome == "fail" and cold.result("identity_check").outcome == "fail"
+
+
+class _Words:
+    """A toy embedder: one axis for apology words, one for a search that found nothing."""
+
+    def embed(self, texts: Sequence[str], *, kind: str = "passage") -> np.ndarray:
+        return np.array([[float("sorry" in t.lower()), float("can't find" in t.lower()), 1e-3] for t in texts])
+
+
+COUNTERED = parse_scorecard("""
+name: c
+version: "1"
+items:
+  - {id: empathy, title: E, kind: semantic, rule: sorry, examples: ["I am so sorry"],
+     counter_examples: ["Sorry, I can't find it"]}
+""")
+
+
+def test_a_counter_example_closer_than_every_example_vetoes_a_sentence_even_on_the_rule() -> None:
+    matcher = SemanticMatcher(_Words())  # type: ignore[arg-type]
+    miss = score_conversation(COUNTERED, conversation([("agent", "Sorry, I can't find that order.")]), matcher)
+    assert miss.result("empathy").outcome == "fail"  # the rule's "sorry" is there, but it means the counter-example
+    felt = conversation([("agent", "Sorry, I can't find that order."), ("customer", "oh"), ("agent", "I'm so sorry.")])
+    result = score_conversation(COUNTERED, felt, matcher).result("empathy")
+    assert (result.outcome, result.turn_index, result.found) == ("pass", 2, ("sorry",))
